@@ -102,7 +102,8 @@ export async function startAudioServer(kind: ServerKind): Promise<AudioServer> {
   let usbModule: number | null = null;
 
   const launch = (cmd: string, args: string[]): ChildProcess => {
-    const p = spawn(cmd, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    // BLUELINE_TEST_SERVER_LOG=1 passes the servers' stderr through, for debugging a failure
+    const p = spawn(cmd, args, { env, stdio: ['ignore', 'ignore', process.env.BLUELINE_TEST_SERVER_LOG ? 'inherit' : 'pipe'] });
     let tail = '';
     p.stderr?.on('data', (d: Buffer) => (tail = (tail + d.toString()).slice(-4000)));
     p.once('exit', (code, signal) => {
@@ -149,6 +150,7 @@ export async function startAudioServer(kind: ServerKind): Promise<AudioServer> {
     }
     // pipewire: give WirePlumber a moment to link the fixtures
     if (kind === 'pipewire') await sleep(500);
+
   };
 
   const down = async (): Promise<void> => {

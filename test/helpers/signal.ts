@@ -44,8 +44,11 @@ export async function play(client: ProtocolClient, sink: string, signal: Buffer)
   const stream = await client.createPlaybackStream({
     sampleSpec: { format: FLOAT32LE, channels: 2, rate: RATE },
     name: sink,
+    targetLength: 4800 * 8,
+    adjustLatency: true,
     properties: { 'media.name': 'test signal' },
   });
+  stream.on('error', () => undefined);
   await new Promise<void>((resolve, reject) => {
     stream.once('error', reject);
     stream.once('close', () => resolve());
@@ -65,6 +68,7 @@ export async function recordAir(client: ProtocolClient, seconds: number, during?
     adjustLatency: true,
     properties: { 'media.name': 'test recorder' },
   });
+  stream.on('error', () => undefined);
   const wanted = Math.round(seconds * RATE) * 4 * AIR_CHANNELS.length;
   const chunks: Buffer[] = [];
   let have = 0;
@@ -107,8 +111,18 @@ export function loudest(x: Float32Array, ms: number): [number, number] {
   return [bestAt, bestAt + n];
 }
 
-/** Frequency from rising zero crossings (interpolated), for a clean tone. */
+/**
+ * Frequency of a tone: the median over 50 ms windows of the rising-zero-crossing estimate,
+ * so one dropout on a loaded machine does not skew it.
+ */
 export function frequency(x: Float32Array, from = 0, to = x.length): number {
+  const win = RATE / 20;
+  const estimates: number[] = [];
+  for (let at = from; at + win <= to; at += win) estimates.push(crossingFrequency(x, at, at + win));
+  return estimates.length ? median(estimates) : crossingFrequency(x, from, to);
+}
+
+function crossingFrequency(x: Float32Array, from: number, to: number): number {
   const crossings: number[] = [];
   for (let i = from + 1; i < to; i++) {
     if (x[i - 1]! < 0 && x[i]! >= 0) crossings.push(i - 1 + x[i - 1]! / (x[i - 1]! - x[i]!));
