@@ -46,6 +46,7 @@ export interface AudioServer {
 
 const STOP_TIMEOUT_MS = 3000;
 
+
 function speakerName(kind: ServerKind, address: string): string {
   const a = address.replaceAll(':', '_');
   return kind === 'pipewire' ? `bluez_output.${a}.1` : `bluez_sink.${a}.a2dp_sink`;
@@ -58,10 +59,16 @@ function speakerProps(kind: ServerKind, address: string, description: string): R
     : { ...common, 'device.string': address, 'bluetooth.protocol': 'a2dp_sink', 'bluetooth.codec': 'sbc' };
 }
 
+/**
+ * Runs `cmd` under a tiny shell that kills it when our end of its stdin closes, so a test
+ * process that dies (a tap timeout, a crash) never leaves a server behind.
+ */
+const GUARD = 'trap \'kill $pid 2>/dev/null\' TERM; "$@" <&- & pid=$!; read -r _; kill $pid 2>/dev/null; wait $pid';
+
 async function stopProcess(p: ChildProcess): Promise<void> {
   if (p.exitCode !== null || p.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => p.once('exit', () => resolve()));
-  p.kill('SIGTERM');
+  p.stdin?.end();
   const timer = setTimeout(() => p.kill('SIGKILL'), STOP_TIMEOUT_MS);
   await exited;
   clearTimeout(timer);
@@ -103,7 +110,7 @@ export async function startAudioServer(kind: ServerKind): Promise<AudioServer> {
 
   const launch = (cmd: string, args: string[]): ChildProcess => {
     // BLUELINE_TEST_SERVER_LOG=1 passes the servers' stderr through, for debugging a failure
-    const p = spawn(cmd, args, { env, stdio: ['ignore', 'ignore', process.env.BLUELINE_TEST_SERVER_LOG ? 'inherit' : 'pipe'] });
+    const p = spawn('sh', ['-c', GUARD, 'sh', cmd, ...args], { env, stdio: ['pipe', 'ignore', process.env.BLUELINE_TEST_SERVER_LOG ? 'inherit' : 'pipe'] });
     let tail = '';
     p.stderr?.on('data', (d: Buffer) => (tail = (tail + d.toString()).slice(-4000)));
     p.once('exit', (code, signal) => {

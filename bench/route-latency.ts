@@ -1,0 +1,88 @@
+/**
+ * bench/route-latency: click-to-click latency from the fake USB input to a fake speaker,
+ * through blueline's route and through a default `module-loopback`, on real PulseAudio and
+ * real PipeWire in one run; then dropouts while a busy loop loads one core.
+ *
+ *   node --import ./node_modules/@tapjs/typescript/dist/esm/import.mjs bench/route-latency.ts [loadedSeconds]
+ *
+ * Latency is read from one recording of "the room" (see test/helpers/audio-servers.ts): the
+ * click as it enters the USB card (SL) and as it leaves speaker A (FL), sample-aligned.
+ */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
+import pino from 'pino';
+import { createPulseAudio } from '../daemon/src/audio/pulse-audio.js';
+import { loadModule } from '../daemon/src/audio/protocol.js';
+import { AIR, SERVER_KINDS, SPEAKER_A, startAudioServer, USB_SOURCE, type AudioServer } from '../test/helpers/audio-servers.js';
+import { clicks, median, onsets, pairDelaysMs, play, RATE, recordAir, rmsDb, sine, stereo } from '../test/helpers/signal.js';
+
+const CLICKS = 60;
+const INTERVAL_MS = 400;
+const loadedSeconds = Number(process.argv[2] ?? 60);
+
+function quantile(values: number[], q: number): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
+}
+
+async function measure(server: AudioServer): Promise<{ n: number; median: number; p10: number; p90: number; min: number; max: number }> {
+  await sleep(2000); // let adaptive loopbacks settle
+  const seconds = (CLICKS * INTERVAL_MS) / 1000 + 0.5;
+  const signal = stereo(seconds, clicks(CLICKS, INTERVAL_MS), clicks(CLICKS, INTERVAL_MS));
+  const rec = await recordAir(server.client(), seconds + 0.6, () => play(server.client(), 'usbfeed', signal));
+  const d = pairDelaysMs(onsets(rec[AIR.inLeft]!), onsets(rec[AIR.aLeft]!), INTERVAL_MS - 50);
+  return { n: d.length, median: median(d), p10: quantile(d, 0.1), p90: quantile(d, 0.9), min: Math.min(...d), max: Math.max(...d) };
+}
+
+/** 10 ms windows where the routed tone drops more than 3 dB while the input is fine. */
+async function dropouts(server: AudioServer, seconds: number): Promise<{ windows: number; routeDropouts: number; inputDropouts: number }> {
+  const hog = spawn(process.execPath, ['-e', 'for(;;){}'], { stdio: 'ignore' });
+  const tone = stereo(seconds + 2, sine(1000, 0.5), sine(1000, 0.5));
+  const playing = play(server.client(), 'usbfeed', tone);
+  await sleep(1000);
+  let windows = 0;
+  let routeDropouts = 0;
+  let inputDropouts = 0;
+  try {
+    for (let done = 0; done < seconds; done += 10) {
+      const rec = await recordAir(server.client(), Math.min(10, seconds - done));
+      const w = RATE / 100;
+      for (let at = 0; at + w <= rec[0]!.length; at += w) {
+        windows++;
+        const input = rmsDb(rec[AIR.inLeft]!, at, at + w);
+        if (input < -12.03) inputDropouts++;
+        else if (rmsDb(rec[AIR.aLeft]!, at, at + w) < -12.03) routeDropouts++;
+      }
+    }
+  } finally {
+    hog.kill('SIGKILL');
+  }
+  await playing;
+  return { windows, routeDropouts, inputDropouts };
+}
+
+const results: Record<string, unknown> = {};
+for (const kind of SERVER_KINDS) {
+  const server = await startAudioServer(kind);
+  const audio = createPulseAudio({ logger: pino({ level: 'warn' }), server: `unix:${server.socket}` });
+  try {
+    const up = once(audio, 'up');
+    await audio.start();
+    await up;
+    const sink = server.speakerSink(SPEAKER_A.address);
+    const route = await audio.addRoute({ address: SPEAKER_A.address, source: USB_SOURCE, sink, channel: 'stereo', latencyMs: 10, delayMs: 0 });
+    const blueline = await measure(server);
+    const loaded = await dropouts(server, loadedSeconds);
+    await audio.removeRoute(route.id);
+    const plain = await loadModule(server.client(), 'module-loopback', `source=${USB_SOURCE} sink=${sink}`);
+    const defaultLoopback = await measure(server);
+    await server.client().unloadModule(plain);
+    results[kind] = { blueline, defaultLoopback, ratio: blueline.median / defaultLoopback.median, loaded };
+    console.log(kind, JSON.stringify(results[kind]));
+  } finally {
+    await audio.stop();
+    await server.stop();
+  }
+}
+console.log(JSON.stringify({ date: new Date().toISOString(), clicks: CLICKS, loadedSeconds, results }, null, 2));
