@@ -40,11 +40,12 @@ export function clicks(count: number, intervalMs: number, leadMs = 300, amplitud
   };
 }
 
-export async function play(client: ProtocolClient, sink: string, signal: Buffer): Promise<void> {
+/** Plays `signal` into `sink`; `bufferMs` is the server-side buffer (more rides out a busy test process). */
+export async function play(client: ProtocolClient, sink: string, signal: Buffer, bufferMs = 100): Promise<void> {
   const stream = await client.createPlaybackStream({
     sampleSpec: { format: FLOAT32LE, channels: 2, rate: RATE },
     name: sink,
-    targetLength: 4800 * 8,
+    targetLength: Math.round((bufferMs / 1000) * RATE) * 8,
     adjustLatency: true,
     properties: { 'media.name': 'test signal' },
   });
