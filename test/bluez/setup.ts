@@ -13,10 +13,10 @@ export interface Rig extends BluezTestbed {
   bt: BluezBluetooth;
 }
 
-type T = { teardown(fn: () => unknown): void };
+export type TestLike = { teardown(fn: () => unknown): void };
 
 export async function rig(
-  t: T,
+  t: TestLike,
   world: FakeWorld,
   options: { fake?: Omit<FakeBluezOptions, 'busAddress' | 'world'> & { startFake?: boolean }; bt?: Partial<BluezOptions> } = {},
 ): Promise<Rig> {

@@ -164,6 +164,10 @@ export class FakeBluez {
   hang(members: string[]): Promise<void> {
     return this.command('hang', members);
   }
+  /** Makes bluetoothd ask the agent about a device on its own (as for an incoming pairing); the agent's answer. */
+  askAgent(adapterId: string, address: string, member: string): Promise<{ ok: boolean; body?: unknown[]; error?: string }> {
+    return this.command('askAgent', adapterId, address, member);
+  }
   calls(member?: string): Promise<Array<{ path: string; interface: string; member: string; sender: string }>> {
     return this.command('calls', member);
   }

@@ -50,6 +50,27 @@ const commands: Record<string, Command> = {
     for (const m of members) tree.hang.add(m);
   },
   setProperty: (path: string, iface: string, values: Record<string, unknown>) => tree.set(path, iface, values),
+  /** bluetoothd asking the agent about a device on its own (an incoming pairing): the agent's answer */
+  askAgent: async (adapterId: string, address: string, member: string) => {
+    const agent = agents.current();
+    if (!agent) throw new Error('no agent registered');
+    const path = bluetoothd.devicePath(adapterId, address);
+    const args: Record<string, [string, unknown[]]> = {
+      RequestPinCode: ['o', [path]],
+      RequestPasskey: ['o', [path]],
+      RequestConfirmation: ['ou', [path, 123456]],
+      RequestAuthorization: ['o', [path]],
+      AuthorizeService: ['os', [path, '0000110d-0000-1000-8000-00805f9b34fb']],
+      DisplayPinCode: ['os', [path, '4321']],
+      DisplayPasskey: ['ouq', [path, 123456, 0]],
+    };
+    const [sig, body] = args[member] ?? ['', []];
+    try {
+      return { ok: true, body: await agents.call(agent, member, sig, body) };
+    } catch (e) {
+      return { ok: false, error: (e as { dbusName?: string }).dbusName };
+    }
+  },
   calls: (member?: string) => tree.calls.filter((c) => member === undefined || c.member === member),
   state: () => ({
     objects: Object.fromEntries([...tree.objects].map(([p, ifaces]) => [p, Object.fromEntries([...ifaces].map(([n, i]) => [n, Object.fromEntries(Object.entries(i.props).map(([k, v]) => [k, v.value]))]))])),
@@ -76,13 +97,16 @@ async function main(): Promise<void> {
   const rl = createInterface({ input: process.stdin });
   rl.on('line', (line) => {
     const { id, cmd, args } = JSON.parse(line) as { id: number; cmd: string; args: unknown[] };
-    try {
-      const command = commands[cmd];
-      if (!command) throw new Error(`unknown command ${cmd}`);
-      out({ id, ok: true, result: (command as (...a: unknown[]) => unknown)(...args) ?? null });
-    } catch (e) {
-      out({ id, ok: false, error: e instanceof Error ? e.message : String(e) });
-    }
+    const command = commands[cmd] as ((...a: unknown[]) => unknown) | undefined;
+    Promise.resolve()
+      .then(() => {
+        if (!command) throw new Error(`unknown command ${cmd}`);
+        return command(...args);
+      })
+      .then(
+        (result) => out({ id, ok: true, result: result ?? null }),
+        (e: unknown) => out({ id, ok: false, error: e instanceof Error ? e.message : String(e) }),
+      );
   });
   rl.on('close', () => {
     bluetoothd.shutdown();
