@@ -130,11 +130,11 @@ export class BluezBluetooth extends EventEmitter<BluetoothEvents> implements Blu
   }
 
   async pair(adapter: string, address: BtAddress, options: PairOptions = {}): Promise<void> {
+    const userPin = options.pin?.trim() || undefined;
+    if (userPin !== undefined && !/^[\x20-\x7e]{1,16}$/.test(userPin)) throw new BluelineError('invalid', 'a PIN is 1 to 16 letters or digits');
     const path = this.devicePathOf(adapter, address);
     const canonical = parseBtAddress(address);
     if (this.pairing) throw new BluelineError('busy', `already pairing ${this.pairing.address}: wait for it to finish or cancel it`);
-    const userPin = options.pin?.trim() || undefined;
-    if (userPin !== undefined && !/^[\x20-\x7e]{1,16}$/.test(userPin)) throw new BluelineError('invalid', 'a PIN is 1 to 16 letters or digits');
     const pairing = { address: canonical, cancelled: false };
     this.pairing = pairing;
     const target: PairingTarget = { path, address: canonical, userPin, attempt: 1, pinAsked: false };
