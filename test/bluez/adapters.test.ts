@@ -48,3 +48,13 @@ t.test('the same speaker seen by two adapters is two devices', async (t) => {
   await until(bt, () => bt.devices().length === 2, 'both adapters see it');
   t.same(bt.devices().map((d) => d.adapter).sort(), ['hci0', 'hci1']);
 });
+
+t.test('discovery stops by itself after discoveryMs', async (t) => {
+  const { bt, fake } = await rig(t, { adapters: [HCI0], speakers: [SPEAKER_A] }, { bt: { discoveryMs: 300 } });
+  await bt.startDiscovery('hci0');
+  await bt.startDiscovery('hci0'); // already scanning: fine, the timer restarts
+  await until(bt, () => bt.adapters()[0]?.discovering === true, 'scanning');
+  await until(bt, () => bt.adapters()[0]?.discovering === false, 'stopped by the timer', 3000);
+  t.equal((await fake.calls('StopDiscovery')).length, 1);
+  await bt.stopDiscovery('hci0'); // nothing to stop: fine
+});

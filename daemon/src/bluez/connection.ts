@@ -74,7 +74,9 @@ export class BluezConnection extends EventEmitter<{ up: []; down: [] }> {
       await bus.open();
     } catch (err) {
       if (this.bus !== bus) return;
-      this.log.warn({ err, retryInMs: this.busRetryMs }, 'cannot reach the system bus; will retry');
+      // Warn once per outage; the retries that follow are routine.
+      const first = this.busRetryMs === RETRY_MIN_MS;
+      this.log[first ? 'warn' : 'debug']({ err, retryInMs: this.busRetryMs }, 'cannot reach the system bus; will retry');
       this.onBusLost(bus);
       return;
     }
