@@ -82,3 +82,25 @@ t.test('the CLI rejects unknown flags with a usage hint', async (t) => {
   t.equal(port.code, 2);
   t.match(port.stderr, /--port takes a number/);
 });
+
+t.test('a bad config file falls back to the last good one, then to defaults', async (t) => {
+  const { loadEffectiveConfig } = await import('../../daemon/src/config/config-file.js');
+  const { createLogger } = await import('../../daemon/src/system/logger.js');
+  const records: Record<string, unknown>[] = [];
+  const { logger } = createLogger({ level: 'info', format: 'json', write: (l) => void records.push(JSON.parse(l) as Record<string, unknown>) });
+  const dir = await mkdtemp(join(tmpdir(), 'bl-effective-'));
+  const file = join(dir, 'config.json');
+  const lastGood = join(dir, 'config.last-good.json');
+
+  t.equal((await loadEffectiveConfig(file, false, lastGood, logger)).web.port, 80, 'no file: defaults');
+  await writeFile(file, JSON.stringify({ web: { port: 8080 } }));
+  t.equal((await loadEffectiveConfig(file, false, lastGood, logger)).web.port, 8080, 'good file used');
+  await writeFile(file, '{"web": {"port": "eighty"');
+  t.equal((await loadEffectiveConfig(file, false, lastGood, logger)).web.port, 8080, 'broken file: the last good config');
+  t.ok(records.some((r) => r['level'] === 50 && r['msg'] === 'config file is invalid' && /not valid JSON/.test(String(r['problems']))));
+  const fresh = join(dir, 'none.json');
+  t.equal((await loadEffectiveConfig(file, false, fresh, logger)).web.port, 80, 'no last good copy: defaults');
+  records.length = 0;
+  t.equal((await loadEffectiveConfig(join(dir, 'missing.json'), true, fresh, logger)).web.port, 80, 'a named file that is missing: defaults');
+  t.ok(records.some((r) => r['level'] === 50 && /cannot read/.test(String(r['problems']))), 'and it is logged as an error');
+});
