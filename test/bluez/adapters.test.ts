@@ -1,6 +1,6 @@
 import t from 'tap';
 import { isBluelineError } from '../../daemon/src/core/errors.js';
-import { device, HCI0, HCI1, rig, SPEAKER_A, SPEAKER_B, until } from './setup.js';
+import { device, HCI0, HCI1, rig, SPEAKER_A, SPEAKER_B, until } from '../helpers/bluez-rig.js';
 
 t.test('two adapters with one speaker each', async (t) => {
   const { bt, fake } = await rig(t, {

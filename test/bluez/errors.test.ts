@@ -1,6 +1,6 @@
 import t from 'tap';
 import { isBluelineError } from '../../daemon/src/core/errors.js';
-import { device, HCI0, HCI1, rig, SPEAKER_A, until } from './setup.js';
+import { device, HCI0, HCI1, rig, SPEAKER_A, until } from '../helpers/bluez-rig.js';
 
 async function rejection(p: Promise<unknown>): Promise<Error> {
   return p.then(

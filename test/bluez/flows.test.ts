@@ -1,7 +1,7 @@
 import t from 'tap';
 import type { AgentPrompt } from '../../daemon/src/core/ports.js';
 import { A2DP_SINK } from '../helpers/fake-bluez/harness.js';
-import { device, HCI0, rig, SPEAKER_A, until } from './setup.js';
+import { device, HCI0, rig, SPEAKER_A, until } from '../helpers/bluez-rig.js';
 
 t.test('discover -> pair (Just Works) -> trust -> connect -> disconnect -> forget', async (t) => {
   const { bt, fake } = await rig(t, { adapters: [HCI0], speakers: [{ ...SPEAKER_A, battery: 80 }] });

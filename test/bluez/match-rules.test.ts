@@ -1,6 +1,6 @@
 import t from 'tap';
 import { matchRulesOf } from '../helpers/dbus-daemon.js';
-import { device, HCI0, rig, SPEAKER_A, until } from './setup.js';
+import { device, HCI0, rig, SPEAKER_A, until } from '../helpers/bluez-rig.js';
 
 t.test('no leaked match rules after 1,000 connect/disconnect cycles', async (t) => {
   const { bt, bus, fake } = await rig(t, { adapters: [HCI0], speakers: [SPEAKER_A] });

@@ -1,7 +1,7 @@
 import t from 'tap';
 import type { AgentPrompt } from '../../daemon/src/core/ports.js';
 import { isBluelineError } from '../../daemon/src/core/errors.js';
-import { device, HCI0, rig, SPEAKER_A, SPEAKER_B, until, type TestLike } from './setup.js';
+import { device, HCI0, rig, SPEAKER_A, SPEAKER_B, until, type TestLike } from '../helpers/bluez-rig.js';
 import type { FakeSpeakerSpec } from '../helpers/fake-bluez/harness.js';
 
 /** A rig with one speaker already found by a scan. */

@@ -3,7 +3,7 @@ import t from 'tap';
 import pino from 'pino';
 import { BluezBluetooth } from '../../daemon/src/bluez/index.js';
 import { isBluelineError } from '../../daemon/src/core/errors.js';
-import { device, HCI0, rig, SPEAKER_A, until, withTimeout } from './setup.js';
+import { device, HCI0, rig, SPEAKER_A, until, withTimeout } from '../helpers/bluez-rig.js';
 
 t.test('bluetoothd restart mid-session: down, then mirror rebuilt and agent re-registered', async (t) => {
   const { bt, fake } = await rig(t, { adapters: [HCI0], speakers: [{ ...SPEAKER_A, pairing: 'pin', pin: '1234' }] });

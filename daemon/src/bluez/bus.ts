@@ -79,8 +79,12 @@ export class BluezBus extends EventEmitter<BusEvents> {
     await this.withTimeout(
       new Promise<void>((resolve, reject) => {
         if (uniqueNameOf(this.bus)) return resolve();
-        this.bus.once('connect', () => resolve());
-        this.bus.once('error', reject);
+        const onError = (e: Error) => reject(e);
+        this.bus.once('connect', () => {
+          this.bus.off('error', onError);
+          resolve();
+        });
+        this.bus.once('error', onError);
       }),
       'connect to the system bus',
       this.options.callTimeoutMs,

@@ -28,6 +28,7 @@ export class BluezConnection extends EventEmitter<{ up: []; down: [] }> {
   /** bumped on every loss, so a bring-up that raced a loss gives up */
   private generation = 0;
   private retryTimer: NodeJS.Timeout | undefined;
+  private bringUpTimer: NodeJS.Timeout | undefined;
   private busRetryMs = RETRY_MIN_MS;
   private readonly log: Logger;
 
@@ -54,6 +55,7 @@ export class BluezConnection extends EventEmitter<{ up: []; down: [] }> {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.retryTimer);
+    clearTimeout(this.bringUpTimer);
     const bus = this.bus;
     if (bus && this.up) await this.agent.unregister(bus).catch((err: unknown) => this.log.debug({ err }, 'agent unregister failed'));
     this.generation++;
@@ -91,30 +93,41 @@ export class BluezConnection extends EventEmitter<{ up: []; down: [] }> {
     if (owner) void this.bringUp(bus);
   }
 
-  /** Rebuilds the mirror and registers the agent; retries briefly while bluetoothd finishes starting. */
-  private async bringUp(bus: BluezBus): Promise<void> {
+  /**
+   * Rebuilds the mirror and registers the agent. Resolves after the first attempt either way;
+   * while bluetoothd is still starting (or refuses us) it keeps retrying in the background.
+   */
+  private bringUp(bus: BluezBus): Promise<void> {
     const generation = this.generation;
     const started = Date.now();
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await this.mirror.rebuild(bus);
-        await this.agent.register(bus);
-        break;
-      } catch (err) {
-        if (generation !== this.generation || this.stopped) return;
-        if (attempt === 1) this.log.warn({ err }, 'bluetoothd is not ready yet; retrying');
-        await new Promise((r) => setTimeout(r, Math.min(RETRY_MIN_MS * attempt, 2000)));
-        if (generation !== this.generation || this.stopped) return;
-      }
-    }
-    if (generation !== this.generation || this.stopped) return;
-    this.up = true;
-    this.log.info({ adapters: this.mirror.adapters().map((a) => a.id), ms: Date.now() - started }, 'bluetoothd is up; pairing agent registered');
-    this.emit('up');
+    const stale = () => generation !== this.generation || this.stopped;
+    return new Promise<void>((firstAttemptDone) => {
+      const attempt = async (n: number): Promise<void> => {
+        try {
+          await this.mirror.rebuild(bus);
+          await this.agent.register(bus);
+        } catch (err) {
+          if (!stale()) {
+            if (n === 1) this.log.warn({ err }, 'bluetoothd is not ready for us yet; retrying');
+            this.bringUpTimer = setTimeout(() => void attempt(n + 1), Math.min(RETRY_MIN_MS * n, 2000));
+          }
+          firstAttemptDone();
+          return;
+        }
+        if (!stale()) {
+          this.up = true;
+          this.log.info({ adapters: this.mirror.adapters().map((a) => a.id), ms: Date.now() - started }, 'bluetoothd is up; pairing agent registered');
+          this.emit('up');
+        }
+        firstAttemptDone();
+      };
+      void attempt(1);
+    });
   }
 
   private goDown(why: string): void {
     this.generation++;
+    clearTimeout(this.bringUpTimer);
     const wasUp = this.up;
     this.up = false;
     this.agent.expect(null);

@@ -19,13 +19,18 @@ type Message = InstanceType<typeof dbus.Message>;
 
 export class BluezMirror extends EventEmitter<{ changed: [] }> {
   private objects = new Map<string, ObjectInterfaces>();
+  /** signals held back while a snapshot is in flight */
   private pending: Message[] | null = null;
+  private rebuilds = 0;
 
   /** Replaces the mirror with a fresh GetManagedObjects snapshot (signals must already be subscribed). */
   async rebuild(bus: BluezBus): Promise<void> {
+    const token = ++this.rebuilds;
     this.pending = [];
     try {
       const reply = await bus.call({ path: '/', interface: OBJECT_MANAGER, member: 'GetManagedObjects', action: 'read the Bluetooth adapters and devices' });
+      // A newer rebuild or a clear() overtook this one: its snapshot is stale.
+      if (token !== this.rebuilds) return;
       const replySeq = bus.sequenceOf(reply);
       const fresh = new Map<string, ObjectInterfaces>();
       const managed = reply.body[0] as Record<string, Record<string, VariantDict>>;
@@ -33,12 +38,13 @@ export class BluezMirror extends EventEmitter<{ changed: [] }> {
       this.objects = fresh;
       for (const msg of this.pending) if (bus.sequenceOf(msg) > replySeq) this.apply(msg);
     } finally {
-      this.pending = null;
+      if (token === this.rebuilds) this.pending = null;
     }
     this.emit('changed');
   }
 
   clear(): void {
+    this.rebuilds++;
     this.pending = null;
     if (this.objects.size === 0) return;
     this.objects = new Map();

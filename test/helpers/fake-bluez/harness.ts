@@ -1,15 +1,14 @@
 /**
  * Starts and drives the fake bluetoothd from tests (API in docs/testing-fake-bluez.md).
- * The fake is bundled once per test process with esbuild (packages stay external, resolved from
- * this repo's node_modules) and run with plain node.
+ * The fake is bundled once per test process (test/helpers/bundle.ts) and run with plain node.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { bundleFixture } from '../bundle.js';
 import { startPrivateBus, stopChild, type PrivateBus } from '../dbus-daemon.js';
 import type { FakeTiming } from './bluetoothd.js';
 import type { FakeServiceConfig } from './service.js';
@@ -18,28 +17,19 @@ import type { FakeAdapterSpec, FakeSpeakerSpec, FakeWorld } from './world.js';
 export * from './world.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const repo = join(here, '..', '..', '..');
 const COMMAND_TIMEOUT_MS = 5000;
 const START_TIMEOUT_MS = 10_000;
 
+/** dbus-next's optional native/X11 helpers, required only on paths we never take */
+const DBUS_NEXT_OPTIONAL = ['x11', 'usocket'];
 let bundled: Promise<string> | null = null;
 
-/** Bundles service.ts to a .cjs inside node_modules/.cache so that `require('dbus-next')` resolves. */
+/** Bundles service.ts once per test process; the bundle is removed when the process exits. */
 function bundle(): Promise<string> {
-  bundled ??= (async () => {
-    const dir = join(repo, 'node_modules', '.cache', 'blueline-fake-bluez');
-    mkdirSync(dir, { recursive: true });
-    const outfile = join(dir, `service-${process.pid}.cjs`);
-    await build({ entryPoints: [join(here, 'service.ts')], outfile, bundle: true, platform: 'node', format: 'cjs', packages: 'external', logLevel: 'error' });
-    process.once('exit', () => {
-      try {
-        unlinkSync(outfile);
-      } catch {
-        // already gone
-      }
-    });
-    return outfile;
-  })();
+  bundled ??= bundleFixture(join(here, 'service.ts'), DBUS_NEXT_OPTIONAL).then((file) => {
+    process.once('exit', () => rmSync(dirname(file), { recursive: true, force: true }));
+    return file;
+  });
   return bundled;
 }
 

@@ -2,7 +2,7 @@
 import { once } from 'node:events';
 import pino from 'pino';
 import { BluezBluetooth, type BluezOptions } from '../../daemon/src/bluez/index.js';
-import { startBluezTestbed, type BluezTestbed, type FakeBluezOptions, type FakeWorld } from '../helpers/fake-bluez/harness.js';
+import { startBluezTestbed, type BluezTestbed, type FakeBluezOptions, type FakeWorld } from './fake-bluez/harness.js';
 
 export const SPEAKER_A = { address: 'AA:00:00:00:00:01', name: 'Kitchen Speaker' };
 export const SPEAKER_B = { address: 'AA:00:00:00:00:02', name: 'Patio Speaker' };
