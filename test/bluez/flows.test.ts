@@ -17,12 +17,14 @@ t.test('discover -> pair (Just Works) -> trust -> connect -> disconnect -> forge
   t.equal(filters.length, 1, 'BR/EDR filter set before scanning');
   await bt.stopDiscovery('hci0');
   await until(bt, () => device(bt, SPEAKER_A.address)?.rssi === null, 'RSSI invalidated when the scan stops');
+  await bt.startDiscovery('hci0'); // scanning again: pair() ends the scan before paging the speaker
 
   const prompts: AgentPrompt[] = [];
   bt.on('agent', (p) => prompts.push(p));
   await bt.pair('hci0', SPEAKER_A.address.toLowerCase());
   t.equal(device(bt, SPEAKER_A.address)?.paired, true);
   t.same(prompts, [], 'Just Works asks nothing');
+  t.equal(bt.adapters()[0]?.discovering, false);
 
   await bt.setTrusted('hci0', SPEAKER_A.address, true);
   await until(bt, () => device(bt, SPEAKER_A.address)?.trusted === true, 'trusted');

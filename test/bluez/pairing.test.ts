@@ -78,7 +78,7 @@ t.test('passkey speaker takes the number the user typed', async (t) => {
 });
 
 t.test('cancel pairing; pairing twice at once; pairing a paired speaker', async (t) => {
-  const { bt, fake } = await found(t, { ...SPEAKER_A }, [SPEAKER_B]);
+  const { bt, fake, prompts } = await found(t, { ...SPEAKER_A }, [SPEAKER_B]);
   await fake.setSpeaker(SPEAKER_A.address, { on: false });
   const pairing = bt.pair('hci0', SPEAKER_A.address).catch((e: unknown) => e);
   const second = await bt.pair('hci0', SPEAKER_B.address).catch((e: unknown) => e);
@@ -87,6 +87,7 @@ t.test('cancel pairing; pairing twice at once; pairing a paired speaker', async 
   const e = await pairing;
   t.ok(isBluelineError(e, 'refused'));
   t.match((e as Error).message, /cancelled/);
+  t.same(prompts, [{ kind: 'cancelled', address: SPEAKER_A.address }], 'bluetoothd told the agent, the panel hears it');
   await bt.cancelPairing('hci0', SPEAKER_A.address); // nothing to cancel: fine
   await bt.pair('hci0', SPEAKER_B.address);
   await bt.pair('hci0', SPEAKER_B.address); // AlreadyExists: already paired is success

@@ -78,3 +78,14 @@ t.test('no system bus at all: start() still resolves and the port is down', asyn
   t.equal(bt.available, false);
   t.same(bt.devices(), []);
 });
+
+t.test('the system bus itself goes away: down, no crash, stop() still clean', async (t) => {
+  const { bt, bus } = await rig(t, { adapters: [HCI0], speakers: [] });
+  const down = once(bt, 'down');
+  await bus.stop();
+  await withTimeout(down, 3000, 'no down event after the bus went away');
+  t.equal(bt.available, false);
+  t.same(bt.adapters(), []);
+  const e = await bt.powerOn('hci0').catch((e: unknown) => e);
+  t.ok(isBluelineError(e, 'unavailable'));
+});

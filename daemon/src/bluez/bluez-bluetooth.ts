@@ -139,6 +139,7 @@ export class BluezBluetooth extends EventEmitter<BluetoothEvents> implements Blu
     this.pairing = pairing;
     const target: PairingTarget = { path, address: canonical, userPin, attempt: 1, pinAsked: false };
     try {
+      await this.endOurScan(adapter);
       const attempts = userPin === undefined ? DEFAULT_PINS.length : 1;
       for (; ; target.attempt++) {
         target.pinAsked = false;
@@ -184,6 +185,7 @@ export class BluezBluetooth extends EventEmitter<BluetoothEvents> implements Blu
 
   async connectAudio(adapter: string, address: BtAddress): Promise<void> {
     const path = this.devicePathOf(adapter, address);
+    await this.endOurScan(adapter);
     await this.call(
       { path, interface: DEVICE, member: 'ConnectProfile', signature: 's', body: [A2DP_SINK_UUID], timeoutMs: this.connectTimeoutMs },
       'connect to the speaker',
@@ -247,6 +249,14 @@ export class BluezBluetooth extends EventEmitter<BluetoothEvents> implements Blu
 
   private async setProperty(path: string, iface: string, name: string, value: InstanceType<typeof Variant>, action: string): Promise<void> {
     await this.call({ path, interface: PROPERTIES, member: 'Set', signature: 'ssv', body: [iface, name, value] }, action);
+  }
+
+  /** Paging a speaker while the same radio runs an inquiry is slow and flaky: end our scan first. */
+  private async endOurScan(adapter: string): Promise<void> {
+    const id = this.adapterId(adapter);
+    if (!this.discoveryTimers.has(id)) return;
+    this.log.info({ adapter: id }, 'stopping the scan to pair or connect');
+    await this.stopDiscovery(id).catch((err: unknown) => this.log.warn({ err, adapter: id }, 'could not stop the scan'));
   }
 
   private async cancelQuietly(adapter: string, address: BtAddress): Promise<void> {
