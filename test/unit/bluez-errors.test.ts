@@ -18,6 +18,8 @@ const cases: Array<[string, string, string, RegExp]> = [
   ['org.bluez.Error.Failed', 'br-connection-key-missing', 'refused', /forget it here and pair again/],
   ['org.bluez.Error.Failed', 'br-connection-profile-unavailable', 'unsupported', /audio profile/],
   ['org.bluez.Error.Failed', 'br-connection-adapter-not-powered', 'unavailable', /adapter is off/],
+  ['org.bluez.Error.Failed', 'Blocked through rfkill', 'unavailable', /rfkill unblock bluetooth/],
+  ['org.bluez.Error.Failed', 'br-connection-already-connected', 'conflict', /already connected/],
   ['org.bluez.Error.DoesNotExist', 'Does Not Exist', 'not-found', /not known to Bluetooth/],
   ['org.freedesktop.DBus.Error.UnknownObject', 'Method "Connect" ... doesn\'t exist', 'not-found', /not known/],
   ['org.bluez.Error.NotReady', 'Resource Not Ready', 'unavailable', /not ready/],

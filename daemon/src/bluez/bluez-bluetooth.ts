@@ -6,7 +6,7 @@
 import { EventEmitter } from 'node:events';
 import dbus from 'dbus-next';
 import type { Logger } from 'pino';
-import { BluelineError } from '../core/errors.js';
+import { BluelineError, isBluelineError } from '../core/errors.js';
 import { isBtAddress, parseBtAddress, type BtAddress } from '../core/address.js';
 import { A2DP_SINK_UUID, type AdapterState, type BluetoothEvents, type BluetoothPort, type DeviceState, type PairOptions } from '../core/ports.js';
 import type { BluezBus, CallSpec } from './bus.js';
@@ -186,11 +186,13 @@ export class BluezBluetooth extends EventEmitter<BluetoothEvents> implements Blu
   async connectAudio(adapter: string, address: BtAddress): Promise<void> {
     const path = this.devicePathOf(adapter, address);
     await this.endOurScan(adapter);
-    await this.call(
-      { path, interface: DEVICE, member: 'ConnectProfile', signature: 's', body: [A2DP_SINK_UUID], timeoutMs: this.connectTimeoutMs },
-      'connect to the speaker',
-      'org.bluez.Error.AlreadyConnected',
-    );
+    try {
+      await this.call({ path, interface: DEVICE, member: 'ConnectProfile', signature: 's', body: [A2DP_SINK_UUID], timeoutMs: this.connectTimeoutMs }, 'connect to the speaker');
+    } catch (e) {
+      // AlreadyConnected, or Failed "br-connection-already-connected": the goal holds.
+      if (isBluelineError(e, 'conflict')) return;
+      throw e;
+    }
   }
 
   async disconnect(adapter: string, address: BtAddress): Promise<void> {

@@ -57,6 +57,7 @@ const BY_MESSAGE: Array<[RegExp, Mapping]> = [
   [/page[- ]timeout|host[- ]down|connection[- ]timeout|timed out/i, { code: 'unreachable', reason: UNREACHABLE }],
   [/connection[- ]refused|key[- ]missing/i, { code: 'refused', reason: 'the speaker refused the connection: it may have forgotten this Pi; forget it here and pair again' }],
   [/connection[- ]busy|in progress/i, { code: 'busy', reason: 'Bluetooth is busy with another connection: wait a moment and try again' }],
+  [/rfkill/i, { code: 'unavailable', reason: 'the Bluetooth radio is switched off (rfkill): unblock it (rfkill unblock bluetooth) and try again' }],
   [/adapter[- ]not[- ]powered/i, { code: 'unavailable', reason: 'the Bluetooth adapter is off: power it on and try again' }],
   [/profile[- ]unavailable|not[- ]supported/i, { code: 'unsupported', reason: 'the speaker does not offer the audio profile (A2DP)' }],
   [/connection[- ]canceled|connection[- ]cancelled/i, { code: 'failed', reason: 'the connection attempt was cancelled: try again' }],
