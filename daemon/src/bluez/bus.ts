@@ -6,7 +6,6 @@
  */
 import { EventEmitter } from 'node:events';
 import dbus from 'dbus-next';
-import type { Logger } from 'pino';
 import { AGENT_PATH, BLUEZ, DBUS, DBUS_PATH } from './defs.js';
 import { timeoutError } from './errors.js';
 
@@ -50,7 +49,6 @@ export interface BusEvents {
 }
 
 export interface BusOptions {
-  logger: Logger;
   /** unix:path=...; default: DBUS_SYSTEM_BUS_ADDRESS or the standard system bus socket */
   busAddress?: string;
   callTimeoutMs: number;
@@ -58,7 +56,6 @@ export interface BusOptions {
 
 export class BluezBus extends EventEmitter<BusEvents> {
   private readonly bus: MessageBus;
-  private readonly log: Logger;
   private readonly sequence = new WeakMap<object, number>();
   private nextSeq = 1;
   private closed = false;
@@ -67,7 +64,6 @@ export class BluezBus extends EventEmitter<BusEvents> {
 
   constructor(private readonly options: BusOptions) {
     super();
-    this.log = options.logger;
     this.bus = options.busAddress ? dbus.sessionBus({ busAddress: options.busAddress }) : dbus.systemBus();
     this.bus.on('error', (err: Error) => this.fail(err));
     this.bus.on('message', (msg: Message) => this.dispatch(msg));
@@ -164,9 +160,7 @@ export class BluezBus extends EventEmitter<BusEvents> {
   }
 
   private fail(err: Error): void {
-    if (this.closed) return;
-    this.log.warn({ err }, 'system bus connection failed');
-    this.emit('lost', err);
+    if (!this.closed) this.emit('lost', err);
   }
 
   private withTimeout<T>(promise: Promise<T>, action: string, ms: number): Promise<T> {

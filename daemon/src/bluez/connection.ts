@@ -66,20 +66,16 @@ export class BluezConnection extends EventEmitter<{ up: []; down: [] }> {
   }
 
   private async openBus(): Promise<void> {
-    const bus = new BluezBus({ logger: this.log, busAddress: this.options.busAddress, callTimeoutMs: this.options.callTimeoutMs });
+    const bus = new BluezBus({ busAddress: this.options.busAddress, callTimeoutMs: this.options.callTimeoutMs });
     this.bus = bus;
     bus.on('signal', (msg) => this.mirror.onSignal(msg));
     bus.on('call', (msg) => this.agent.handle(bus, msg));
     bus.on('owner', (owner) => this.onOwner(bus, owner));
-    bus.on('lost', () => this.onBusLost(bus));
+    bus.on('lost', (err) => this.onBusLost(bus, err));
     try {
       await bus.open();
     } catch (err) {
-      if (this.bus !== bus) return;
-      // Warn once per outage; the retries that follow are routine.
-      const first = this.busRetryMs === RETRY_MIN_MS;
-      this.log[first ? 'warn' : 'debug']({ err, retryInMs: this.busRetryMs }, 'cannot reach the system bus; will retry');
-      this.onBusLost(bus);
+      this.onBusLost(bus, err);
       return;
     }
     this.busRetryMs = RETRY_MIN_MS;
@@ -138,12 +134,15 @@ export class BluezConnection extends EventEmitter<{ up: []; down: [] }> {
     }
   }
 
-  private onBusLost(bus: BluezBus): void {
+  private onBusLost(bus: BluezBus, err: unknown): void {
     if (this.bus !== bus) return;
     bus.close();
     this.bus = null;
     this.goDown('lost the system bus connection');
     if (this.stopped) return;
+    // Warn once per outage; the retries that follow are routine.
+    const first = this.busRetryMs === RETRY_MIN_MS;
+    this.log[first ? 'warn' : 'debug']({ err, retryInMs: this.busRetryMs }, 'cannot reach the system bus; will retry');
     clearTimeout(this.retryTimer);
     this.retryTimer = setTimeout(() => void this.openBus(), this.busRetryMs);
     this.busRetryMs = Math.min(this.busRetryMs * 2, RETRY_MAX_MS);
