@@ -65,3 +65,15 @@ t.test('an adapter that vanishes mid-call: clear errors, no crash', async (t) =>
   t.ok(raced === null || isBluelineError(raced, 'not-found'), 'either done first or a not-found error');
   t.equal(bt.available, true);
 });
+
+t.test('a device without the A2DP sink profile: unsupported', async (t) => {
+  const phone = { address: 'AA:00:00:00:00:07', name: 'Phone', class: 0x5a020c, uuids: ['0000110e-0000-1000-8000-00805f9b34fb'] };
+  const { bt } = await rig(t, { adapters: [HCI0], speakers: [phone] });
+  await bt.startDiscovery('hci0');
+  await until(bt, () => device(bt, phone.address) !== undefined, 'scan');
+  t.equal(device(bt, phone.address)?.isAudioSink, false);
+  await bt.pair('hci0', phone.address);
+  const e = await rejection(bt.connectAudio('hci0', phone.address));
+  t.ok(isBluelineError(e, 'unsupported'));
+  t.match(e.message, /does not offer this service/);
+});

@@ -296,13 +296,12 @@ export class FakeBluetoothd {
       else if (mode === 'confirm') body = await this.agents.call(agent, 'RequestConfirmation', 'ou', [path, s.passkey ?? 123456]);
       else body = await this.agents.call(agent, 'RequestAuthorization', 'o', [path]);
     } catch (e) {
-      const name = e instanceof FakeError ? e.dbusName : '';
-      if (name === 'timeout') {
+      if (e instanceof FakeError && e.dbusName === 'timeout') {
         this.agents.cancel(agent);
         throw new FakeError('org.bluez.Error.AuthenticationTimeout', 'Authentication Timeout');
       }
-      if (name === 'org.bluez.Error.Canceled') throw new FakeError('org.bluez.Error.AuthenticationCanceled', 'Authentication Canceled');
-      throw new FakeError('org.bluez.Error.AuthenticationRejected', 'Authentication Rejected');
+      // An agent's error makes bluetoothd send a negative reply; the controller reports MGMT_STATUS_AUTH_FAILED.
+      throw failed;
     }
     if (mode === 'pin' && body[0] !== (s.pin ?? '0000')) throw failed;
     if (mode === 'passkey' && body[0] !== (s.passkey ?? 123456)) throw failed;
@@ -319,10 +318,14 @@ export class FakeBluetoothd {
     const s = this.speakerOf(path);
     const offered = (this.tree.get(path, DEVICE, 'UUIDs') as string[] | undefined) ?? [];
     if (uuid !== null && !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(uuid)) throw err.invalidArgs();
-    if (uuid !== null && !offered.includes(uuid)) throw err.invalidArgs();
+    // 5.66 connect_profiles(): no service for the UUID -> NotAvailable; a connected one -> -EALREADY -> plain success.
+    if (uuid !== null && !offered.includes(uuid)) throw new FakeError('org.bluez.Error.NotAvailable', 'br-connection-profile-unavailable');
     const wanted = uuid === null ? offered.filter((u) => u === A2DP_SINK || u === AVRCP_TARGET) : [uuid];
     const connected = this.profiles.get(path) ?? new Set<string>();
-    if (wanted.length > 0 && wanted.every((u) => connected.has(u))) throw err.alreadyConnected();
+    if (wanted.length > 0 && wanted.every((u) => connected.has(u))) {
+      if (uuid !== null) return;
+      throw err.alreadyConnected();
+    }
     if (!s || s.on === false) {
       await this.sleep(this.timing.pageTimeoutMs);
       throw err.pageTimeout();
