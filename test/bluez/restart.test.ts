@@ -92,3 +92,17 @@ t.test('the system bus itself goes away: down, no crash, stop() still clean', as
   const e = await bt.powerOn('hci0').catch((e: unknown) => e);
   t.ok(isBluelineError(e, 'unavailable'));
 });
+
+t.test('bluetoothd dies with a call pending: unavailable, not a hang', async (t) => {
+  const { bt, fake } = await rig(t, { adapters: [HCI0], speakers: [SPEAKER_A] });
+  await bt.startDiscovery('hci0');
+  await until(bt, () => device(bt, SPEAKER_A.address) !== undefined, 'scan');
+  await fake.hang(['Pair']);
+  const pairing = bt.pair('hci0', SPEAKER_A.address).catch((e: unknown) => e);
+  // Wait until the fake holds the call (bounded poll: the fake is another process).
+  for (let i = 0; i < 100 && (await fake.calls('Pair')).length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+  await fake.kill();
+  const e = await pairing;
+  t.ok(isBluelineError(e, 'unavailable'), 'the pending Pair fails as unavailable');
+  t.match((e as Error).message, /stopped while handling the request/);
+});

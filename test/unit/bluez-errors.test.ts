@@ -27,6 +27,7 @@ const cases: Array<[string, string, string, RegExp]> = [
   ['org.bluez.Error.InvalidArguments', 'Invalid arguments in method call', 'invalid', /invalid/],
   ['org.freedesktop.DBus.Error.ServiceUnknown', 'The name org.bluez was not provided', 'unavailable', /bluetoothd\) is not running/],
   ['org.freedesktop.DBus.Error.NoReply', 'Did not receive a reply', 'timeout', /did not answer in time/],
+  ['org.freedesktop.DBus.Error.NoReply', 'Message recipient disconnected from message bus without replying', 'unavailable', /stopped while handling the request/],
   ['org.bluez.Error.Failed', 'something new', 'failed', /could not connect to the speaker/],
   ['org.example.Weird', 'odd', 'failed', /could not connect to the speaker/],
 ];

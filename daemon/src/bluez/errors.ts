@@ -54,6 +54,8 @@ const BY_NAME: Record<string, Mapping> = {
 
 /** Keywords of bluetoothd's BR/EDR connection messages ("br-connection-page-timeout", "BR/EDR connection page timeout"). */
 const BY_MESSAGE: Array<[RegExp, Mapping]> = [
+  // dbus-daemon's NoReply when bluetoothd exits with our call pending
+  [/recipient disconnected/i, { code: 'unavailable', reason: 'the Bluetooth service (bluetoothd) stopped while handling the request: try again when it is back' }],
   [/page[- ]timeout|host[- ]down|connection[- ]timeout|timed out/i, { code: 'unreachable', reason: UNREACHABLE }],
   [/connection[- ]refused|key[- ]missing/i, { code: 'refused', reason: 'the speaker refused the connection: it may have forgotten this Pi; forget it here and pair again' }],
   [/connection[- ]busy|in progress/i, { code: 'busy', reason: 'Bluetooth is busy with another connection: wait a moment and try again' }],
@@ -91,7 +93,7 @@ export function mapDbusError(e: unknown, action: string): BluelineError {
 }
 
 function isGeneric(name: string): boolean {
-  return name === 'org.bluez.Error.Failed' || name.startsWith('org.bluez.Error.BREDR') || !(name in BY_NAME);
+  return name === 'org.bluez.Error.Failed' || name === 'org.freedesktop.DBus.Error.NoReply' || name.startsWith('org.bluez.Error.BREDR') || !(name in BY_NAME);
 }
 
 /** True when the failure says the goal is already reached (e.g. AlreadyConnected on connect). */
