@@ -37,7 +37,28 @@ export async function startPrivateBus(): Promise<PrivateBus> {
   const dir = mkdtempSync(join(tmpdir(), 'blueline-bus-'));
   writeFileSync(join(dir, 'bus.conf'), config(join(dir, 'bus.sock')));
   const child = spawn('dbus-daemon', [`--config-file=${join(dir, 'bus.conf')}`, '--print-address', '--nofork'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const address = await new Promise<string>((resolve, reject) => {
+  const address = await waitForAddress(child).catch((e: unknown) => {
+    child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  });
+  child.stderr?.resume();
+  // Last resort if the test process exits without its teardown (uncaught error, process.exit).
+  const onExit = () => child.kill('SIGKILL');
+  process.once('exit', onExit);
+  return {
+    address,
+    dir,
+    stop: async () => {
+      process.off('exit', onExit);
+      await stopChild(child);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function waitForAddress(child: ChildProcess): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('dbus-daemon did not start in time')), START_TIMEOUT_MS);
     let buffered = '';
     child.stdout?.on('data', (chunk: Buffer) => {
@@ -57,15 +78,6 @@ export async function startPrivateBus(): Promise<PrivateBus> {
       reject(new Error(`dbus-daemon exited with ${code}`));
     });
   });
-  child.stderr?.resume();
-  return {
-    address,
-    dir,
-    stop: async () => {
-      await stopChild(child);
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
 }
 
 /** SIGTERM, then SIGKILL after a grace period; resolves once the child is gone. */

@@ -188,8 +188,11 @@ export async function startBluezTestbed(
   const bus = await startPrivateBus();
   const fake = new FakeBluez({ ...options, busAddress: bus.address, world });
   t.teardown(async () => {
-    await fake.stop();
-    await bus.stop();
+    try {
+      await fake.stop();
+    } finally {
+      await bus.stop();
+    }
   });
   if (options.startFake !== false) await fake.start();
   return { bus, fake };
