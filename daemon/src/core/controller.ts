@@ -17,7 +17,8 @@ import { Incidents, type Conditions } from './incidents.js';
 import { ReconcileLoop } from './loop.js';
 import { DEFAULT_POLICY, type Observed, type Policy } from './model.js';
 import type { AudioPort, BluetoothPort, CodecInfo, LevelReading } from './ports.js';
-import { deviceFor, plan, resolveInput, usedSpeakers } from './reconcile.js';
+import { observe } from './observe.js';
+import { plan, resolveInput, usedSpeakers } from './reconcile.js';
 import { health, inputView, problems, speakerViews, type ViewInput } from './views.js';
 
 export interface ControllerOptions {
@@ -138,30 +139,7 @@ export class Controller extends EventEmitter<{ event: [BluelineEvent] }> impleme
   observe(): Observed {
     const { bluetooth, audio } = this.options;
     const now = this.clock.now();
-    const observed: Observed = {
-      now,
-      bluetoothUp: bluetooth.available,
-      audioUp: audio.available,
-      adapters: bluetooth.adapters(),
-      devices: bluetooth.devices(),
-      inputs: audio.inputs(),
-      sinks: audio.speakerSinks(),
-      routes: audio.routes(),
-      runtime: this.executor.runtime,
-      meterSource: this.executor.meterSource,
-      keepAwake: this.executor.keepAwake,
-      lastSignalAt: this.lastSignalAt,
-      pairing: this.pairing,
-      powering: this.executor.powering,
-    };
-    for (const speaker of this.desired.speakers) {
-      const rt = this.executor.runtimeOf(speaker.address);
-      if (deviceFor(speaker, observed)?.connected) {
-        // the speaker is reachable: whatever backoff it had is over
-        if (rt.linkSince === null) Object.assign(rt, { linkSince: now, attempts: 0, nextRetryAt: null, refused: false, lastError: null });
-      } else rt.linkSince = null;
-    }
-    return observed;
+    return observe({ bluetooth, audio, executor: this.executor, desired: this.desired, now, lastSignalAt: this.lastSignalAt, pairing: this.pairing });
   }
 
   private async pass(): Promise<number | null> {
