@@ -115,6 +115,10 @@ export class Controller extends EventEmitter<{ event: [BluelineEvent] }> impleme
     this.clock.clearTimeout(this.scanTimer);
     for (const off of this.detach.splice(0)) off();
     await this.loop.settled();
+    // routes are ours: leave the audio server as we found it (each call has the port's timeout)
+    if (this.options.audio.available) {
+      for (const route of this.options.audio.routes()) await this.options.audio.removeRoute(route.id).catch((err: unknown) => this.log.info({ err }, 'removing a route at stop failed'));
+    }
     await Promise.allSettled([this.options.bluetooth.stop(), this.options.audio.stop()]);
     this.log.info('controller stopped');
   }
@@ -123,6 +127,12 @@ export class Controller extends EventEmitter<{ event: [BluelineEvent] }> impleme
   onReconcilePass(listener: (info: PassInfo) => void): () => void {
     this.passListeners.add(listener);
     return () => this.passListeners.delete(listener);
+  }
+
+  /** false when no pass completed for three slow-timer periods: the loop is stuck (WATCHDOG=1 withheld) */
+  loopAlive(): boolean {
+    const last = this.lastPassAt ?? this.startedAt;
+    return this.clock.now() - last < 3 * this.policy.resyncMs;
   }
 
   requestPass(): void {
