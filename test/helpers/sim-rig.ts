@@ -60,7 +60,8 @@ export async function createRig(options: RigOptions = {}): Promise<Rig> {
       done();
     },
   });
-  const logger = pino({ level: 'debug' }, sink);
+  // log times on the simulated clock, so tests can read intervals from the log
+  const logger = pino({ level: 'debug', timestamp: () => `,"time":${clock.now()}` }, sink);
   const controller = createController({ bluetooth: world.bluetooth, audio: world.audio, store, logger, clock, policy: options.policy, simulated: true });
   const events: BluelineEvent[] = [];
   controller.on('event', (e) => events.push(e));
