@@ -2,19 +2,19 @@
  * Fault injection on the simulated world: each fault recovered without restarting the
  * controller, and logged exactly once at warn with what was done.
  */
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { createRig, JUST_WORKS, PIN_SPEAKER, phaseOf, warnLines, type Rig } from '../helpers/sim-rig.js';
 
 const bothStreaming = (rig: Rig) => (): boolean => phaseOf(rig, JUST_WORKS) === 'streaming' && phaseOf(rig, PIN_SPEAKER) === 'streaming';
 
-async function mirrorRig(t: Tap.Test): Promise<Rig> {
+async function mirrorRig(t: Test): Promise<Rig> {
   const rig = await createRig({ speakers: [JUST_WORKS, PIN_SPEAKER], settings: { mode: 'mirror' } });
   t.teardown(() => rig.close());
   await rig.until(bothStreaming(rig));
   return rig;
 }
 
-function assertOneWarn(t: Tap.Test, rig: Rig, fault: string): void {
+function assertOneWarn(t: Test, rig: Rig, fault: string): void {
   const warns = warnLines(rig);
   t.equal(warns.length, 1, `one warn line (${warns.map((w) => w.msg).join(' | ')})`);
   t.equal(warns[0]?.['fault'], fault, `it names the fault: ${warns[0]?.msg}`);
