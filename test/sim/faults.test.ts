@@ -46,7 +46,7 @@ t.test('audio server restart: routes, meter and keep-awake restored', async (t) 
   t.equal(rig.world.sim.audio.meter(), rig.world.audio.inputs()[0]?.name, 'level meter back on the input');
   t.same(rig.world.sim.audio.keepAwakeSet().sort(), [JUST_WORKS, PIN_SPEAKER].sort(), 'keep-awake back on both');
   assertOneWarn(t, rig, 'audio-server');
-  t.match(warnLines(rig)[0]?.msg, /restored route/);
+  t.match(warnLines(rig)[0]?.msg, /restored the route to Kitchen Boombox/);
 });
 
 t.test('USB card unplugged and plugged back: input found again, routes restored', async (t) => {

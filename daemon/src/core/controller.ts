@@ -162,7 +162,7 @@ export class Controller extends EventEmitter<{ event: [BluelineEvent] }> impleme
       if (actions.length) log.debug({ actions: actions.map((a) => a.kind) }, 'reconciling');
       for (const action of actions) {
         await this.executor.run(action, log);
-        this.incidents.note(action);
+        this.incidents.note(action, (address) => this.desired.speakers.find((s) => s.address === address)?.name ?? address);
       }
       const after = this.observe();
       const converged = actions.length === 0 && ![...this.executor.runtime.values()].some((rt) => rt.connecting);

@@ -19,14 +19,14 @@ interface Incident {
   actions: string[];
 }
 
-function describe(action: Action): string | null {
+function describe(action: Action, nameOf: (address: string) => string): string | null {
   switch (action.kind) {
     case 'connect':
-      return `reconnected ${action.address}`;
+      return `reconnected ${nameOf(action.address)}`;
     case 'power-adapter':
       return `powered ${action.adapter}`;
     case 'add-route':
-      return `restored route to ${action.spec.address}`;
+      return `restored the route to ${nameOf(action.spec.address)}`;
     case 'set-meter':
       return action.source ? 'restarted the level meter' : null;
     case 'set-keep-awake':
@@ -52,8 +52,8 @@ export class Incidents {
   }
 
   /** what the pass did, credited to every open incident */
-  note(action: Action): void {
-    const text = describe(action);
+  note(action: Action, nameOf: (address: string) => string = (a) => a): void {
+    const text = describe(action, nameOf);
     if (!text) return;
     for (const incident of this.open.values()) if (!incident.actions.includes(text)) incident.actions.push(text);
   }
