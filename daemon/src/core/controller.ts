@@ -249,7 +249,8 @@ export class Controller extends EventEmitter<{ event: [BluelineEvent] }> impleme
     return health(v, speakers, issues);
   }
 
-  private publishInput(v = this.viewInput()): void {
+  /** cheap enough for every level reading: only the input list is read */
+  private publishInput(v: Parameters<typeof inputView>[0] = { desired: this.desired, observed: { inputs: this.options.audio.inputs() }, level: this.level }): void {
     const input = inputView(v);
     const { peakDb: _p, rmsDb: _r, ...stable } = input;
     this.changed('input', stable, () => this.emit('event', { type: 'input', input }));

@@ -109,7 +109,7 @@ export function speakerViews(v: ViewInput): SpeakerView[] {
   return [...v.desired.speakers.map((s) => knownView(s, v)), ...discovered.map((d) => discoveredView(d, v))];
 }
 
-export function inputView(v: ViewInput): InputView {
+export function inputView(v: Pick<ViewInput, 'level'> & { desired: Pick<PersistedState, 'settings'>; observed: Pick<Observed, 'inputs'> }): InputView {
   const input = resolveInput(v.desired.settings, v.observed.inputs);
   return {
     device: input?.name ?? v.desired.settings.input,
