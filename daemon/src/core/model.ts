@@ -20,10 +20,12 @@ export interface SpeakerRuntime {
   linkSince: number | null;
   /** a codec the audio server refused for this speaker: not asked again until the preference changes */
   codecRejected: string | null;
+  /** the adapter it was last connected through (to tell "dongle unplugged" from "pairing gone") */
+  lastAdapter: string | null;
 }
 
 export function freshRuntime(): SpeakerRuntime {
-  return { attempts: 0, nextRetryAt: null, lastError: null, refused: false, connecting: false, linkSince: null, codecRejected: null };
+  return { attempts: 0, nextRetryAt: null, lastError: null, refused: false, connecting: false, linkSince: null, codecRejected: null, lastAdapter: null };
 }
 
 export interface Observed {

@@ -39,7 +39,9 @@ export function observe({ bluetooth, audio, executor, desired, now, lastSignalAt
   };
   for (const speaker of desired.speakers) {
     const rt = executor.runtimeOf(speaker.address);
-    if (deviceFor(speaker, observed)?.connected) {
+    const device = deviceFor(speaker, observed);
+    if (device?.connected) {
+      rt.lastAdapter = device.adapter;
       if (rt.linkSince === null) Object.assign(rt, { linkSince: now, attempts: 0, nextRetryAt: null, refused: false, lastError: null });
     } else rt.linkSince = null;
   }

@@ -26,13 +26,19 @@ function phaseOf(speaker: KnownSpeaker, device: DeviceState | undefined, v: View
   if (!speaker.enabled) return 'disabled';
   if (!usedSpeakers(desired).some((s) => s.address === speaker.address)) return 'standby';
   if (isIdle(desired, observed)) return 'idle-disconnected';
-  if (rt.refused || (observed.bluetoothUp && !device?.paired)) return 'refused';
+  if (rt.refused || (observed.bluetoothUp && !device?.paired && !adapterGone(rt.lastAdapter, observed))) return 'refused';
   if (device?.connected) {
     const routed = observed.routes.some((r) => r.spec.address === speaker.address);
     return routed ? 'streaming' : observed.sinks.some((s) => s.address === speaker.address) ? 'connected' : 'connecting';
   }
+  if (!device) return 'unreachable'; // bluetoothd or the adapter is gone
   if (rt.connecting || rt.attempts === 0) return 'connecting';
   return 'unreachable';
+}
+
+/** the speaker's adapter is unplugged: it is out of reach, not unpaired */
+function adapterGone(adapter: string | null, observed: Observed): boolean {
+  return adapter !== null && !observed.adapters.some((a) => a.id === adapter);
 }
 
 function channelOf(address: BtAddress, v: ViewInput): SpeakerView['channel'] {
@@ -47,6 +53,7 @@ function knownView(speaker: KnownSpeaker, v: ViewInput): SpeakerView {
   const codec = sink?.codec ?? null;
   const phase = phaseOf(speaker, device, v);
   const notPaired = phase === 'refused' && !rt.refused ? 'This speaker is not paired with the Pi any more; pair it again' : null;
+  const unplugged = !device && adapterGone(rt.lastAdapter, observed) ? `Its Bluetooth adapter (${rt.lastAdapter}) is unplugged` : null;
   return {
     address: speaker.address,
     name: speaker.name,
@@ -65,7 +72,7 @@ function knownView(speaker: KnownSpeaker, v: ViewInput): SpeakerView {
     muted: speaker.muted,
     delayMs: speaker.delayMs,
     channel: channelOf(speaker.address, v),
-    lastError: rt.lastError ?? notPaired,
+    lastError: rt.lastError ?? notPaired ?? unplugged,
     nextRetryAt: phase === 'unreachable' && rt.nextRetryAt !== null ? new Date(rt.nextRetryAt).toISOString() : null,
   };
 }
