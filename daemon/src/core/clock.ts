@@ -19,7 +19,6 @@ export const systemClock: Clock = {
   now: () => Date.now(),
   setTimeout(fn, ms) {
     const handle = setTimeout(fn, ms);
-    handle.unref?.();
     return Object.assign({ id: nextTimerId++ }, { handle });
   },
   clearTimeout(timer) {
