@@ -98,12 +98,14 @@ export class Controller extends EventEmitter<{ event: [BluelineEvent] }> impleme
     on(bluetooth, 'down', poke);
     on(bluetooth, 'agent', (prompt) => this.emit('event', { type: 'agent', prompt }));
     on(audio, 'changed', poke);
-    on(audio, 'up', poke);
-    on(audio, 'down', () => {
+    // a (re)started audio server has none of our meter / keep-awake modules, whether or not we saw it go
+    const audioReset = (): void => {
       this.executor.audioServerReset();
       this.level = null;
       poke();
-    });
+    };
+    on(audio, 'up', audioReset);
+    on(audio, 'down', audioReset);
     on(audio, 'level', (reading: LevelReading) => this.onLevel(reading));
     await Promise.all([bluetooth.start(), audio.start()]);
     this.loop.start();
