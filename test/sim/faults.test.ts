@@ -126,3 +126,22 @@ t.test('every fault at once, in a row: all recovered', async (t) => {
   t.same(faults, ['audio-server', 'bluetoothd', 'input'], 'each fault logged once');
   t.equal(rig.controller.health().healthy, true, rig.controller.health().summary);
 });
+
+t.test('servers missing at start: waited for, then used; said once', async (t) => {
+  const rig = await createRig({ speakers: [JUST_WORKS], start: false });
+  t.teardown(() => rig.close());
+  rig.world.faults.bluetoothdDown();
+  rig.world.faults.audioServerDown();
+  await rig.controller.start();
+  await rig.advance(20_000);
+  t.equal(phaseOf(rig, JUST_WORKS), 'unreachable');
+  t.equal(rig.controller.loopAlive(), true, 'the loop keeps running without its servers');
+  rig.world.faults.audioServerUp();
+  rig.world.faults.bluetoothdUp();
+  await rig.until(() => phaseOf(rig, JUST_WORKS) === 'streaming');
+  await rig.advance(10_000);
+  const warns = warnLines(rig).map((w) => w.msg);
+  t.equal(warns.length, 2, warns.join(' | '));
+  t.ok(warns.some((m) => /^recovered: bluetoothd was not there at start; reconnected Kitchen Boombox/.test(m)));
+  t.ok(warns.some((m) => /^recovered: the audio server was not there at start; .*restored the route to Kitchen Boombox/.test(m)));
+});

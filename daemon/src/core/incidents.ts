@@ -39,12 +39,15 @@ function describe(action: Action, nameOf: (address: string) => string): string |
 export class Incidents {
   private readonly open = new Map<string, Incident>();
   private readonly knownAdapters = new Set<string>();
+  private firstLook = true;
 
   /** compares the current conditions with the open incidents; opens new ones */
   observe(c: Conditions, now: number, log: Logger): void {
-    this.check('bluetoothd', !c.bluetoothUp, 'bluetoothd went away', now, log);
-    this.check('audio-server', !c.audioUp, 'the audio server went away', now, log);
-    this.check('input', c.audioUp && !c.inputPresent, 'the USB sound card (input) disappeared', now, log);
+    const gone = (what: string, verb: string): string => (this.firstLook ? `${what} was not there at start` : `${what} ${verb}`);
+    this.check('bluetoothd', !c.bluetoothUp, gone('bluetoothd', 'went away'), now, log);
+    this.check('audio-server', !c.audioUp, gone('the audio server', 'went away'), now, log);
+    this.check('input', c.audioUp && !c.inputPresent, gone('the USB sound card (input)', 'disappeared'), now, log);
+    this.firstLook = false;
     if (c.bluetoothUp) {
       for (const id of this.knownAdapters) this.check(`adapter:${id}`, !c.adapters.includes(id), `Bluetooth adapter ${id} disappeared`, now, log);
       for (const id of c.adapters) this.knownAdapters.add(id);
