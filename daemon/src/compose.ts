@@ -7,6 +7,9 @@ import type { Config } from './config/config-schema.js';
 import type { StateStore } from './config/state-schema.js';
 import type { LogBuffer } from './system/log-buffer.js';
 import type { Service } from './system/lifecycle.js';
+import { createController } from './core/controller.js';
+import { createSimulatedWorld } from './sim/world.js';
+import { VERSION } from './version.js';
 
 export interface ComposeOptions {
   config: Config;
@@ -25,7 +28,21 @@ export interface ComposedDaemon {
   loopAlive(): boolean;
 }
 
-export async function compose(_options: ComposeOptions): Promise<ComposedDaemon> {
-  // The controller, ports and panel are wired in here as they land (issues #3-#6).
-  return { services: [], summary: () => 'starting', loopAlive: () => true };
+export async function compose(options: ComposeOptions): Promise<ComposedDaemon> {
+  // The real ports and the panel are wired in here as they land (issues #3, #4, #6).
+  if (!options.simulate) return { services: [], summary: () => 'starting', loopAlive: () => true };
+  // BlueZ keeps its pairings on disk: the simulated one knows the speakers the state file knows.
+  const world = createSimulatedWorld({ paired: options.store.read().speakers.map((s) => s.address) });
+  const controller = createController({ bluetooth: world.bluetooth, audio: world.audio, store: options.store, logger: options.logger, version: VERSION, simulated: true });
+  const services: Service[] = [
+    {
+      name: 'controller',
+      start: () => controller.start(),
+      stop: async () => {
+        world.close();
+        await controller.stop();
+      },
+    },
+  ];
+  return { services, summary: () => controller.health().summary, loopAlive: () => controller.loopAlive() };
 }
