@@ -1,0 +1,73 @@
+/**
+ * First-start setup, login, logout and "who am I". Setup only works while no password exists
+ * and only from a LAN or loopback address; login is rate limited per client and overall.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Type, type Static } from '@sinclair/typebox';
+import type { AuthStore } from './auth-store.js';
+import { clearedSessionCookie, sessionCookie, sessionToken } from './cookie.js';
+import { isLanAddress } from './lan.js';
+import type { LoginRateLimiter } from './rate-limit.js';
+import { sendError } from '../errors.js';
+
+const PasswordBody = Type.Object({ password: Type.String({ minLength: 1, maxLength: 256 }) }, { additionalProperties: false });
+const NewPasswordBody = Type.Object({ password: Type.String({ minLength: 8, maxLength: 256 }) }, { additionalProperties: false });
+
+export interface AuthDeps {
+  store: AuthStore;
+  limiter: LoginRateLimiter;
+  /** ends the server-sent event streams of a session that logged out */
+  onLogout(token: string): void;
+}
+
+export function isAuthenticated(request: FastifyRequest, store: AuthStore): boolean {
+  return store.isValidSession(sessionToken(request.headers.cookie));
+}
+
+export async function authRoutes(app: FastifyInstance, deps: AuthDeps): Promise<void> {
+  const { store, limiter } = deps;
+  const startSession = async (reply: FastifyReply) => {
+    reply.header('set-cookie', sessionCookie(await store.createSession()));
+    return reply.code(204).send();
+  };
+
+  app.get('/api/session', async (request) => ({
+    authenticated: isAuthenticated(request, store),
+    setupRequired: !store.hasPassword(),
+    setupAllowed: !store.hasPassword() && isLanAddress(request.ip),
+  }));
+
+  app.post<{ Body: Static<typeof NewPasswordBody> }>('/api/setup', { schema: { body: NewPasswordBody } }, async (request, reply) => {
+    if (!isLanAddress(request.ip)) return sendError(reply, 403, 'forbidden', 'the password can only be set from the local network');
+    if (store.hasPassword()) return sendError(reply, 409, 'conflict', 'a password is already set; log in, or reset it as described in the manual');
+    await store.setPassword(request.body.password);
+    request.log.warn({ client: request.ip }, 'panel password set');
+    return startSession(reply);
+  });
+
+  app.post<{ Body: Static<typeof PasswordBody> }>('/api/login', { schema: { body: PasswordBody } }, async (request, reply) => {
+    const wait = limiter.retryAfterMs(request.ip);
+    if (wait > 0) {
+      reply.header('retry-after', String(Math.ceil(wait / 1000)));
+      return sendError(reply, 429, 'rate-limited', `too many wrong passwords; try again in ${Math.ceil(wait / 1000)} s`);
+    }
+    if (!store.hasPassword()) return sendError(reply, 409, 'setup-required', 'no password is set yet; set one first');
+    if (!(await store.checkPassword(request.body.password))) {
+      limiter.fail(request.ip);
+      request.log.warn({ client: request.ip }, 'panel login failed');
+      return sendError(reply, 401, 'unauthorized', 'wrong password');
+    }
+    limiter.succeed(request.ip);
+    return startSession(reply);
+  });
+
+  app.post('/api/logout', async (request, reply) => {
+    const token = sessionToken(request.headers.cookie);
+    if (token) {
+      await store.endSession(token);
+      deps.onLogout(token);
+    }
+    reply.header('set-cookie', clearedSessionCookie());
+    return reply.code(204).send();
+  });
+}
