@@ -29,6 +29,22 @@ export class FakeApi extends EventEmitter<{ event: [BluelineEvent] }> implements
   scanning = false;
   /** set to make the next command throw this error */
   failNext: Error | null = null;
+  private levels: NodeJS.Timeout | undefined;
+
+  /** a moving input level, ten readings a second, like the audio meter */
+  startLevels(): void {
+    let phase = 0;
+    this.levels = setInterval(() => {
+      phase += 0.7;
+      const peakDb = Math.round(-30 + 20 * Math.sin(phase));
+      this.emit('event', { type: 'level', peakDb, rmsDb: peakDb - 8, signal: true });
+    }, 100);
+    this.levels.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.levels);
+  }
 
   status(): StatusView {
     return {

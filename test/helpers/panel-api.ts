@@ -20,9 +20,10 @@ export interface PanelApi {
 
 export async function panelApi(): Promise<PanelApi> {
   const api = new FakeApi();
+  api.startLevels();
   return {
     api, known: '00:11:22:33:44:55', unknown: '0A:0B:0C:0D:0E:0F',
     pinSpeaker: { address: '00:11:22:33:44:77', pin: '4321' }, otherCodec: 'aac',
-    stop: async () => {},
+    stop: async () => api.stop(),
   };
 }

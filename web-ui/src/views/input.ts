@@ -32,7 +32,7 @@ export class InputPanel {
     this.pending = null;
     if (!p) return;
     const db = Math.max(FLOOR_DB, Math.min(0, Math.round(p.peakDb)));
-    this.bar.style.transform = `scaleX(${(db - FLOOR_DB) / -FLOOR_DB})`;
+    this.bar.style.transform = `scaleX(${db / FLOOR_DB})`;
     this.meter.setAttribute('aria-valuenow', String(db));
     this.meter.setAttribute('aria-valuetext', `${db} dB`);
     setText(this.value, db <= FLOOR_DB ? 'silent' : `${db} dB`);

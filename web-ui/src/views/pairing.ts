@@ -124,8 +124,10 @@ export class PairingWizard {
       this.target = await call<SpeakerView>('POST', speakerUrl(s.address, '/pair'), pin ? { pin } : {});
       this.show('done');
     } catch (e) {
-      this.note = e instanceof ApiError && e.code === 'refused' ? 'The speaker refused pairing.' : (e as Error).message;
-      this.show(e instanceof ApiError && (e.code === 'refused' || e.field === 'pin') ? 'pin' : 'pick');
+      const needsPin = e instanceof ApiError && (e.code === 'refused' || e.field === 'pin');
+      // a refusal is explained by the PIN step itself
+      this.note = e instanceof ApiError && e.code === 'refused' ? '' : (e as Error).message;
+      this.show(needsPin ? 'pin' : 'pick');
     }
   }
 }
