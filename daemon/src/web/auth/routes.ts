@@ -41,7 +41,7 @@ export async function authRoutes(app: FastifyInstance, deps: AuthDeps): Promise<
     if (!isLanAddress(request.ip)) return sendError(reply, 403, 'forbidden', 'the password can only be set from the local network');
     if (store.hasPassword()) return sendError(reply, 409, 'conflict', 'a password is already set; log in, or reset it as described in the manual');
     await store.setPassword(request.body.password);
-    request.log.warn({ client: request.ip }, 'panel password set');
+    request.log.info({ client: request.ip }, 'panel password set');
     return startSession(reply);
   });
 
