@@ -89,3 +89,15 @@ t.test('an unreadable auth file locks the panel instead of opening setup', async
   const login = await web.app.inject(post('/api/login', { password: PASSWORD }));
   t.equal(login.statusCode, 401);
 });
+
+t.test('racing setups: exactly one wins; a login flood is turned away, not queued without bound', async (t) => {
+  const web = await startWeb(t, new FakeApi());
+  const setups = await Promise.all(Array.from({ length: 3 }, (_, i) => web.app.inject(post('/api/setup', { password: `password number ${i}` }))));
+  t.equal(setups.filter((r) => r.statusCode === 204).length, 1, 'one setup wins');
+  t.ok(setups.every((r) => [204, 409].includes(r.statusCode)), setups.map((r) => r.statusCode).join(','));
+
+  const flood = await Promise.all(Array.from({ length: 12 }, (_, i) => web.app.inject({ ...post('/api/login', { password: 'wrong' }), remoteAddress: `10.1.0.${i}` })));
+  const codes = flood.map((r) => r.statusCode);
+  t.ok(codes.includes(429), `some turned away: ${codes.join(',')}`);
+  t.ok(codes.every((c) => c === 401 || c === 429), 'the rest are plain wrong passwords');
+});

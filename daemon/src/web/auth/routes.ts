@@ -24,8 +24,20 @@ export function isAuthenticated(request: FastifyRequest, store: AuthStore): bool
   return store.isValidSession(sessionToken(request.headers.cookie));
 }
 
+/** scrypt needs 32 MiB per hash: hash one password at a time and turn away a pile-up */
+const MAX_WAITING_HASHES = 4;
+
 export async function authRoutes(app: FastifyInstance, deps: AuthDeps): Promise<void> {
   const { store, limiter } = deps;
+  let queue: Promise<unknown> = Promise.resolve();
+  let waiting = 0;
+  const oneAtATime = <T>(fn: () => Promise<T>): Promise<T> | null => {
+    if (waiting >= MAX_WAITING_HASHES) return null;
+    waiting++;
+    const run = queue.then(fn, fn).finally(() => waiting--);
+    queue = run.catch(() => {});
+    return run;
+  };
   const startSession = async (reply: FastifyReply) => {
     reply.header('set-cookie', sessionCookie(await store.createSession()));
     return reply.code(204).send();
@@ -40,7 +52,14 @@ export async function authRoutes(app: FastifyInstance, deps: AuthDeps): Promise<
   app.post<{ Body: Static<typeof NewPasswordBody> }>('/api/setup', { schema: { body: NewPasswordBody } }, async (request, reply) => {
     if (!isLanAddress(request.ip)) return sendError(reply, 403, 'forbidden', 'the password can only be set from the local network');
     if (store.hasPassword()) return sendError(reply, 409, 'conflict', 'a password is already set; log in, or reset it as described in the manual');
-    await store.setPassword(request.body.password);
+    const set = oneAtATime(async () => {
+      // checked again in the queue: two setups racing must not both win
+      if (store.hasPassword()) return false;
+      await store.setPassword(request.body.password);
+      return true;
+    });
+    if (!set) return sendError(reply, 429, 'rate-limited', 'busy; try again in a moment');
+    if (!(await set)) return sendError(reply, 409, 'conflict', 'a password is already set');
     request.log.info({ client: request.ip }, 'panel password set');
     return startSession(reply);
   });
@@ -52,7 +71,9 @@ export async function authRoutes(app: FastifyInstance, deps: AuthDeps): Promise<
       return sendError(reply, 429, 'rate-limited', `too many wrong passwords; try again in ${Math.ceil(wait / 1000)} s`);
     }
     if (!store.hasPassword()) return sendError(reply, 409, 'setup-required', 'no password is set yet; set one first');
-    if (!(await store.checkPassword(request.body.password))) {
+    const check = oneAtATime(() => store.checkPassword(request.body.password));
+    if (!check) return sendError(reply, 429, 'rate-limited', 'too many logins at once; try again in a moment');
+    if (!(await check)) {
       limiter.fail(request.ip);
       request.log.warn({ client: request.ip }, 'panel login failed');
       return sendError(reply, 401, 'unauthorized', 'wrong password');
