@@ -8,6 +8,7 @@ import { FakeApi } from '../helpers/fake-api.js';
 import { HOST, startWeb } from '../helpers/web-app.js';
 import { createHostCheck } from '../../daemon/src/web/host-allowlist.js';
 import { isSameOrigin } from '../../daemon/src/web/same-origin.js';
+import { BluelineError, type ErrorCode } from '../../daemon/src/core/errors.js';
 
 t.test('Host allowlist', async (t) => {
   const ok = createHostCheck({ hostname: 'blueline', allowedHosts: ['pi.home.arpa'] });
@@ -56,6 +57,25 @@ t.test('static files: exact names only, gzip, ETag, headers', async (t) => {
     t.ok(res.statusCode === 404 || res.statusCode === 400 || res.statusCode === 401, `${url} -> ${res.statusCode}`);
     t.notMatch(res.body, 'secret');
   }
+});
+
+t.test('BluelineError codes become HTTP statuses with the plain-language reason', async (t) => {
+  const api = new FakeApi();
+  const web = await startWeb(t, api);
+  await web.setup();
+  const expected: Record<ErrorCode, number> = {
+    invalid: 400, 'not-found': 404, conflict: 409, busy: 409, unsupported: 422, unavailable: 503, timeout: 504, unreachable: 502, refused: 502, failed: 502,
+  };
+  for (const [code, status] of Object.entries(expected)) {
+    api.failNext = new BluelineError(code as ErrorCode, `reason for ${code}`, { detail: 'internal detail' });
+    const res = await web.request({ method: 'PATCH', url: '/api/settings', payload: { keepAwake: true } });
+    t.equal(res.statusCode, status, code);
+    t.same(res.json(), { error: code, message: `reason for ${code}` }, 'the reason, not the internal detail');
+  }
+  api.failNext = new Error('a bug');
+  const bug = await web.request({ method: 'PATCH', url: '/api/settings', payload: { keepAwake: true } });
+  t.equal(bug.statusCode, 500);
+  t.notMatch(bug.body, 'a bug', 'no internals leak');
 });
 
 t.test('healthz is 503 with the reason when unhealthy', async (t) => {
