@@ -4,7 +4,7 @@
  * The real controller on the simulated world is used wherever it is available (see web-app.ts).
  */
 import { EventEmitter } from 'node:events';
-import type { BluelineApi, BluelineEvent, Health, Settings, SpeakerPatch, SpeakerView, StatusView } from '../../daemon/src/core/api.js';
+import type { BluelineApi, BluelineEvent, Health, InputView, Problem, Settings, SpeakerPatch, SpeakerView, StatusView } from '../../daemon/src/core/api.js';
 import type { CodecInfo } from '../../daemon/src/core/ports.js';
 import { BluelineError } from '../../daemon/src/core/errors.js';
 
@@ -26,6 +26,7 @@ export class FakeApi extends EventEmitter<{ event: [BluelineEvent] }> implements
   current: Settings = { mode: 'single', input: null, latencyMs: 20, keepAwake: true, idleDisconnectMinutes: 0 };
   pairing: string | null = null;
   healthy = true;
+  inputPresent = true;
   scanning = false;
   /** set to make the next command throw this error */
   failNext: Error | null = null;
@@ -35,6 +36,7 @@ export class FakeApi extends EventEmitter<{ event: [BluelineEvent] }> implements
   startLevels(): void {
     let phase = 0;
     this.levels = setInterval(() => {
+      if (!this.inputPresent) return;
       phase += 0.7;
       const peakDb = Math.round(-30 + 20 * Math.sin(phase));
       this.emit('event', { type: 'level', peakDb, rmsDb: peakDb - 8, signal: true });
@@ -51,12 +53,26 @@ export class FakeApi extends EventEmitter<{ event: [BluelineEvent] }> implements
       daemon: { version: 'test', startedAt: new Date(0).toISOString(), simulated: true },
       servers: { bluetooth: { up: true, adapters: [{ id: 'hci0', address: 'AA:AA:AA:AA:AA:AA', alias: 'blueline', powered: true }] }, audio: { up: true, kind: 'pipewire', version: '1.0' } },
       settings: this.settings(),
-      input: { device: 'alsa_input.usb', description: 'USB Audio', sampleSpec: { format: 's16le', rate: 48000, channels: 2 }, present: true, signal: true, peakDb: -12, rmsDb: -20 },
+      input: this.input(),
       speakers: this.speakers(),
       scan: { active: this.scanning, until: null },
       pairing: this.pairing,
-      problems: [],
+      problems: this.problems(),
     };
+  }
+  private input(): InputView {
+    return this.inputPresent
+      ? { device: 'alsa_input.usb', description: 'USB Audio', sampleSpec: { format: 's16le', rate: 48000, channels: 2 }, present: true, signal: true, peakDb: -12, rmsDb: -20 }
+      : { device: null, description: null, sampleSpec: null, present: false, signal: false, peakDb: null, rmsDb: null };
+  }
+  private problems(): Problem[] {
+    return this.inputPresent ? [] : [{ id: 'no-input', severity: 'error', message: 'No input: the USB sound card is not found; plug it in' }];
+  }
+  /** the USB sound card comes or goes */
+  setInputPresent(present: boolean): void {
+    this.inputPresent = present;
+    this.emit('event', { type: 'input', input: this.input() });
+    this.emit('event', { type: 'problems', problems: this.problems() });
   }
   health(): Health {
     return this.healthy ? { healthy: true, summary: 'ok', reasons: [] } : { healthy: false, summary: 'bluetooth down', reasons: ['bluetoothd is not running'] };

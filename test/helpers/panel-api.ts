@@ -15,6 +15,8 @@ export interface PanelApi {
   pinSpeaker: { address: string; pin: string };
   /** a codec the known speaker can switch to */
   otherCodec: string;
+  /** unplug (false) or plug back (true) the USB sound card */
+  setInputPresent(present: boolean): void;
   stop(): Promise<void>;
 }
 
@@ -24,6 +26,7 @@ export async function panelApi(): Promise<PanelApi> {
   return {
     api, known: '00:11:22:33:44:55', unknown: '0A:0B:0C:0D:0E:0F',
     pinSpeaker: { address: '00:11:22:33:44:77', pin: '4321' }, otherCodec: 'aac',
+    setInputPresent: (present) => api.setInputPresent(present),
     stop: async () => api.stop(),
   };
 }

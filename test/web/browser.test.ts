@@ -100,6 +100,17 @@ t.test('phone: first start, level meter, pairing with a PIN, codec, delay', asyn
     t.equal(speakerNow(p.known)?.delayMs, 120);
   });
 
+  await t.test('a problem shows as a banner', async (t) => {
+    p.setInputPresent(false);
+    const banner = page.getByRole('alert').filter({ hasText: 'No input' });
+    await banner.waitFor();
+    t.match(await banner.textContent(), /sound card/i);
+    await page.evaluate('document.activeElement?.blur(); window.scrollTo(0, 0)');
+    await page.screenshot({ path: join(SHOTS, 'problem-banner-phone.png') });
+    p.setInputPresent(true);
+    await banner.waitFor({ state: 'detached' });
+  });
+
   await t.test('keyboard: open and close the wizard', async (t) => {
     await page.getByRole('button', { name: 'Add a speaker' }).focus();
     await page.keyboard.press('Enter');

@@ -16,7 +16,7 @@ export function startPanel(root: HTMLElement, onLost: () => void): () => void {
   const input = new InputPanel();
   const speakers = new Map<string, SpeakerView>();
   const wizard = new PairingWizard();
-  const list = new SpeakerList({ report }, () => wizard.open([...speakers.values()]));
+  const list = new SpeakerList({ report, pairAgain: (v) => wizard.pairNow(v) }, () => wizard.open([...speakers.values()]));
   const settings = new SettingsForm(report);
   const servers = document.getElementById('servers')!;
   const footer = document.getElementById('footer')!;

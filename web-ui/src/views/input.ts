@@ -16,7 +16,8 @@ export class InputPanel {
 
   update(input: InputView): void {
     setText(this.device, input.present ? input.description ?? input.device ?? 'USB sound card' : 'No USB sound card found');
-    if (input.peakDb !== null) this.level(input.peakDb, input.signal);
+    if (!input.present) this.level(FLOOR_DB, false);
+    else if (input.peakDb !== null) this.level(input.peakDb, input.signal);
     else this.showSignal(input.signal);
   }
 

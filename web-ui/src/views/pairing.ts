@@ -33,6 +33,13 @@ export class PairingWizard {
     this.dialog.showModal();
   }
 
+  /** straight to pairing one speaker (a known one that lost its pairing) */
+  pairNow(view: SpeakerView): void {
+    this.note = '';
+    this.dialog.showModal();
+    void this.pair(view);
+  }
+
   onSpeaker(view: SpeakerView): void {
     if (view.known) this.found.delete(view.address);
     else this.found.set(view.address, view);

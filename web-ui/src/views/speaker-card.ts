@@ -18,6 +18,8 @@ export function signalText(rssi: number | null): string {
 
 export interface CardHost {
   report(message: string): void;
+  /** opens the pairing wizard straight at this speaker (it lost its pairing) */
+  pairAgain(view: SpeakerView): void;
 }
 
 export class SpeakerCard {
@@ -69,7 +71,10 @@ export class SpeakerCard {
     });
     this.codec.addEventListener('change', () => this.patch({ codec: this.codec.value }));
     this.enabled.addEventListener('change', () => this.patch({ enabled: this.enabled.checked }));
-    this.link.addEventListener('click', () => this.run(call('POST', speakerUrl(this.view.address, this.view.connected ? '/disconnect' : '/connect'))));
+    this.link.addEventListener('click', () => {
+      if (this.view.phase === 'refused') this.host.pairAgain(this.view);
+      else void this.run(call('POST', speakerUrl(this.view.address, this.view.connected ? '/disconnect' : '/connect')));
+    });
     this.forget.addEventListener('click', () => this.confirmForget());
     this.update(view);
   }
@@ -91,7 +96,7 @@ export class SpeakerCard {
     setValue(this.delay, String(view.delayMs));
     setValue(this.delayNumber, String(view.delayMs));
     this.enabled.checked = view.enabled;
-    setText(this.link, view.connected ? 'Disconnect' : 'Connect');
+    setText(this.link, view.phase === 'refused' ? 'Pair again' : view.connected ? 'Disconnect' : 'Connect');
     const key = `${view.connected}:${view.codec}`;
     if (key !== this.codecKey) {
       this.codecKey = key;
