@@ -25,6 +25,7 @@ const A = p.known;
 const cases: Case[] = [
   { method: 'GET', url: '/api/status', ok: 200 },
   { method: 'GET', url: '/api/speakers', ok: 200 },
+  { method: 'GET', url: '/api/input', ok: 200 },
   { method: 'GET', url: '/api/settings', ok: 200 },
   { method: 'PATCH', url: '/api/settings', payload: { mode: 'mirror', latencyMs: 30 }, ok: 200, bad: { payload: { mode: 'surround' }, field: 'mode' } },
   { method: 'GET', url: '/api/logs?lines=5', ok: 200, bad: { url: '/api/logs?lines=-1', field: 'lines' } },

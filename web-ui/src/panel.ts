@@ -16,13 +16,16 @@ export function startPanel(root: HTMLElement, onLost: () => void): () => void {
   const input = new InputPanel();
   const speakers = new Map<string, SpeakerView>();
   const wizard = new PairingWizard();
-  const list = new SpeakerList({ report, pairAgain: (v) => wizard.pairNow(v) }, () => wizard.open([...speakers.values()]));
+  let adapters: { id: string; alias: string }[] = [];
+  const list = new SpeakerList({ report, pairAgain: (v) => wizard.pairNow(v), adapters: () => adapters }, () => wizard.open([...speakers.values()]));
   const settings = new SettingsForm(report);
   const servers = document.getElementById('servers')!;
   const footer = document.getElementById('footer')!;
   root.replaceChildren(banners.el, input.el, list.el, settings.el, logsPanel());
 
   const showServers = (s: StatusView['servers']) => {
+    adapters = s.bluetooth.adapters.map((a) => ({ id: a.id, alias: a.alias }));
+    list.refreshAdapters();
     const down = [!s.bluetooth.up && 'Bluetooth', !s.audio.up && 'audio server'].filter(Boolean);
     setText(servers, down.length ? `${down.join(' and ')} not running` : 'Ready');
     servers.classList.toggle('bad', down.length > 0);

@@ -20,6 +20,8 @@ export interface CardHost {
   report(message: string): void;
   /** opens the pairing wizard straight at this speaker (it lost its pairing) */
   pairAgain(view: SpeakerView): void;
+  /** the Bluetooth adapters (a speaker per USB dongle is the robust two-speaker setup) */
+  adapters(): { id: string; alias: string }[];
 }
 
 export class SpeakerCard {
@@ -38,6 +40,9 @@ export class SpeakerCard {
   private readonly delayNumber = h('input', { type: 'number', min: -500, max: 500, step: 1, id: uid('delayms'), inputmode: 'numeric', class: 'delay-number' });
   private readonly codec = h('select', { id: uid('codec') });
   private readonly enabled = h('input', { type: 'checkbox', id: uid('en') });
+  private readonly adapter = h('select', { id: uid('adapter') });
+  private readonly adapterRow = h('div', { class: 'row' }, h('label', { for: this.adapter.id }, 'Adapter'), this.adapter);
+  private adapterKey = '';
   private readonly link = h('button', { type: 'button' });
   private readonly forget = h('button', { type: 'button', class: 'danger quiet' }, 'Forget');
   private codecKey = '';
@@ -54,6 +59,7 @@ export class SpeakerCard {
       h('div', { class: 'row' }, h('label', { for: this.delayNumber.id }, 'Delay (ms)'), this.delay, this.delayNumber,
         h('button', { type: 'button', onclick: () => this.run(call('POST', speakerUrl(this.view.address, '/test-sound'))) }, 'Test sound')),
       h('div', { class: 'row' }, h('label', { for: this.codec.id }, 'Codec'), this.codec),
+      this.adapterRow,
       h('div', { class: 'row actions' }, h('label', { class: 'switch', for: this.enabled.id }, this.enabled, ' Use this speaker'), this.link, this.forget),
     );
     this.volume.addEventListener('input', () => {
@@ -71,6 +77,7 @@ export class SpeakerCard {
     });
     this.codec.addEventListener('change', () => this.patch({ codec: this.codec.value }));
     this.enabled.addEventListener('change', () => this.patch({ enabled: this.enabled.checked }));
+    this.adapter.addEventListener('change', () => this.patch({ adapter: this.adapter.value || null }));
     this.link.addEventListener('click', () => {
       if (this.view.phase === 'refused') this.host.pairAgain(this.view);
       else void this.run(call('POST', speakerUrl(this.view.address, this.view.connected ? '/disconnect' : '/connect')));
@@ -97,11 +104,23 @@ export class SpeakerCard {
     setValue(this.delayNumber, String(view.delayMs));
     this.enabled.checked = view.enabled;
     setText(this.link, view.phase === 'refused' ? 'Pair again' : view.connected ? 'Disconnect' : 'Connect');
+    this.showAdapters();
     const key = `${view.connected}:${view.codec}`;
     if (key !== this.codecKey) {
       this.codecKey = key;
       void this.loadCodecs();
     }
+  }
+
+  /** the adapter choice appears once there is more than one adapter */
+  showAdapters(): void {
+    const adapters = this.host.adapters();
+    this.adapterRow.hidden = adapters.length < 2;
+    const key = JSON.stringify([adapters, this.view.adapter]);
+    if (key === this.adapterKey) return;
+    this.adapterKey = key;
+    this.adapter.replaceChildren(h('option', { value: '' }, 'Any adapter'),
+      ...adapters.map((a) => h('option', { value: a.id, selected: a.id === this.view.adapter }, `${a.alias} (${a.id})`)));
   }
 
   private async loadCodecs(): Promise<void> {

@@ -34,6 +34,11 @@ export class SpeakerList {
     this.empty.hidden = this.cards.size > 0;
   }
 
+  /** the adapter list changed */
+  refreshAdapters(): void {
+    for (const card of this.cards.values()) card.showAdapters();
+  }
+
   remove(address: string): void {
     this.cards.get(address)?.el.remove();
     this.cards.delete(address);

@@ -10,6 +10,7 @@ const MAX_LOG_LINES = 2000;
 export async function systemRoutes(app: FastifyInstance, deps: { api: BluelineApi; logs: RecentLogs; version: string }): Promise<void> {
   const { api } = deps;
   app.get('/api/status', async () => api.status());
+  app.get('/api/input', async () => api.status().input);
   app.get('/api/settings', async () => api.settings());
   app.patch<{ Body: SettingsPatchBody }>('/api/settings', { schema: { body: SettingsPatchBody } }, async (request) => api.updateSettings(request.body));
 
