@@ -8,12 +8,19 @@ import { FakeApi } from '../helpers/fake-api.js';
 import { HOST, startWeb } from '../helpers/web-app.js';
 import { createHostCheck } from '../../daemon/src/web/host-allowlist.js';
 import { isSameOrigin } from '../../daemon/src/web/same-origin.js';
+import { isLanAddress } from '../../daemon/src/web/auth/lan.js';
 import { BluelineError, type ErrorCode } from '../../daemon/src/core/errors.js';
 
 t.test('Host allowlist', async (t) => {
   const ok = createHostCheck({ hostname: 'blueline', allowedHosts: ['pi.home.arpa'] });
   for (const h of ['blueline', 'blueline.local', 'BLUELINE.LOCAL:8080', 'localhost:80', '192.168.1.7', '192.168.1.7:8080', '[::1]:8080', '[fe80::1]', 'pi.home.arpa', 'blueline.local.']) t.ok(ok(h), h);
   for (const h of [undefined, '', 'evil.example', 'blueline.evil.example', 'blueline.local.evil', '192.168.1.7.nip.io', '[::1', 'a b', 'blueline:port', '[zz::1]']) t.notOk(ok(h), String(h));
+});
+
+t.test('LAN addresses (first-start setup)', async (t) => {
+  const ifaces = { wlan0: [{ address: '2001:db8:1:2::7', netmask: 'ffff:ffff:ffff:ffff::', family: 'IPv6' as const, mac: '', internal: false, cidr: '2001:db8:1:2::7/64', scopeid: 0 }] };
+  for (const a of ['127.0.0.1', '10.1.2.3', '172.20.0.1', '192.168.1.50', '::1', 'fe80::1%wlan0', 'fd00::5', '::ffff:192.168.1.9', '2001:db8:1:2::99']) t.ok(isLanAddress(a, ifaces), a);
+  for (const a of ['203.0.113.9', '172.32.0.1', '8.8.8.8', '2001:db8:9::1', '::ffff:8.8.8.8', '', undefined, 'not an ip']) t.notOk(isLanAddress(a, ifaces), String(a));
 });
 
 t.test('same-origin', async (t) => {
