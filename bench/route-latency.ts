@@ -42,8 +42,9 @@ async function measure(server: AudioServer): Promise<{ n: number; median: number
  */
 async function dropouts(server: AudioServer, seconds: number, latencyMs: number): Promise<{ windows: number; routeDropouts: number; inputDropouts: number }> {
   const hog = spawn(process.execPath, ['-e', 'for(;;){}'], { stdio: 'ignore' });
-  const tone = stereo(seconds + 2, sine(1000, 0.5), sine(1000, 0.5));
-  const playing = play(server.client(), 'usbfeed', tone, 1000);
+  // longer than the recording, which loses a little time between its 10 s chunks
+  const tone = stereo(seconds * 1.2 + 5, sine(1000, 0.5), sine(1000, 0.5));
+  const playing = play(server.client(), 'usbfeed', tone);
   await sleep(1000);
   let windows = 0;
   let routeDropouts = 0;

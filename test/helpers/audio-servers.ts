@@ -44,7 +44,7 @@ export interface AudioServer {
   stop(): Promise<void>;
 }
 
-const STOP_TIMEOUT_MS = 3000;
+const STOP_TIMEOUT_MS = 6000;
 
 
 function speakerName(kind: ServerKind, address: string): string {
@@ -63,15 +63,24 @@ function speakerProps(kind: ServerKind, address: string, description: string): R
  * Runs `cmd` under a tiny shell that kills it when our end of its stdin closes, so a test
  * process that dies (a tap timeout, a crash) never leaves a server behind.
  */
-const GUARD = 'trap \'kill $pid 2>/dev/null\' TERM; "$@" <&- & pid=$!; read -r _; kill $pid 2>/dev/null; wait $pid';
+const GUARD = [
+  'trap \'kill -9 $pid 2>/dev/null\' TERM',
+  '"$@" <&- & pid=$!',
+  'read -r _',
+  // PulseAudio sometimes ignores SIGTERM: escalate after 2 s
+  'kill $pid 2>/dev/null',
+  'for i in 1 2 3 4 5 6 7 8 9 10; do kill -0 $pid 2>/dev/null || exit 0; sleep 0.2; done',
+  'kill -9 $pid 2>/dev/null',
+].join('\n');
 
 async function stopProcess(p: ChildProcess): Promise<void> {
   if (p.exitCode !== null || p.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => p.once('exit', () => resolve()));
   p.stdin?.end();
-  const timer = setTimeout(() => p.kill('SIGKILL'), STOP_TIMEOUT_MS);
+  // SIGTERM makes the guard SIGKILL the server; a guard that still hangs is killed itself
+  const timers = [setTimeout(() => p.kill('SIGTERM'), STOP_TIMEOUT_MS), setTimeout(() => p.kill('SIGKILL'), 2 * STOP_TIMEOUT_MS)];
   await exited;
-  clearTimeout(timer);
+  for (const t of timers) clearTimeout(t);
 }
 
 async function connectWhenReady(socket: string, timeoutMs = 15000): Promise<ProtocolClient> {

@@ -73,6 +73,7 @@ export async function recordAir(client: ProtocolClient, seconds: number, during?
   const wanted = Math.round(seconds * RATE) * 4 * AIR_CHANNELS.length;
   const chunks: Buffer[] = [];
   let have = 0;
+  let timer: NodeJS.Timeout | undefined;
   const done = new Promise<void>((resolve, reject) => {
     stream.on('data', (c: Buffer) => {
       chunks.push(c);
@@ -80,11 +81,17 @@ export async function recordAir(client: ProtocolClient, seconds: number, during?
       if (have >= wanted) resolve();
     });
     stream.once('error', reject);
+    // a stalled graph must fail the test, not hang it
+    timer = setTimeout(() => reject(new Error(`recording got ${have} of ${wanted} bytes in time`)), seconds * 1000 + 15000);
   });
   const work = during?.();
-  await done;
-  await work;
-  stream.destroy();
+  try {
+    await done;
+    await work;
+  } finally {
+    clearTimeout(timer);
+    stream.destroy();
+  }
   const all = Buffer.concat(chunks).subarray(0, wanted);
   const frames = all.length / (4 * AIR_CHANNELS.length);
   const out = AIR_CHANNELS.map(() => new Float32Array(frames));
