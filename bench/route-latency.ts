@@ -4,6 +4,7 @@
  * real PipeWire in one run; then dropouts while a busy loop loads one core.
  *
  *   node --import ./node_modules/@tapjs/typescript/dist/esm/import.mjs bench/route-latency.ts [loadedSeconds]
+ *   (BENCH_SERVERS=pulseaudio or =pipewire for one server only)
  *
  * Latency is read from one recording of "the room" (see test/helpers/audio-servers.ts): the
  * click as it enters the USB card (SL) and as it leaves speaker A (FL), sample-aligned.
@@ -71,7 +72,9 @@ async function dropouts(server: AudioServer, seconds: number, latencyMs: number)
 }
 
 const results: Record<string, unknown> = {};
-for (const kind of SERVER_KINDS) {
+// BENCH_SERVERS=pipewire runs one server only
+const kinds = SERVER_KINDS.filter((k) => !process.env.BENCH_SERVERS || process.env.BENCH_SERVERS.split(',').includes(k));
+for (const kind of kinds) {
   const server = await startAudioServer(kind);
   const audio = createPulseAudio({ logger: pino({ level: 'warn' }), server: `unix:${server.socket}` });
   try {
