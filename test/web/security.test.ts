@@ -9,7 +9,7 @@ import { HOST, startWeb } from '../helpers/web-app.js';
 import { createHostCheck } from '../../daemon/src/web/host-allowlist.js';
 import { isSameOrigin } from '../../daemon/src/web/same-origin.js';
 import { isLanAddress } from '../../daemon/src/web/auth/lan.js';
-import { BluelineError, type ErrorCode } from '../../daemon/src/core/errors.js';
+import { BluelineError, httpStatusFor, type ErrorCode } from '../../daemon/src/core/errors.js';
 
 t.test('Host allowlist', async (t) => {
   const ok = createHostCheck({ hostname: 'blueline', allowedHosts: ['pi.home.arpa'] });
