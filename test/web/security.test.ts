@@ -130,3 +130,21 @@ t.test('server-sent events over a socket: snapshot, live events, end on logout',
   t.match(text, /event: status\ndata: \{"daemon"/);
   t.match(text, 'event: level\ndata: {"peakDb":-6,"rmsDb":-12,"signal":true}');
 });
+
+t.test('closing the server ends open event streams instead of waiting for them', async (t) => {
+  const web = await startWeb(t, new FakeApi());
+  const cookie = await web.setup();
+  await web.app.listen({ host: '127.0.0.1', port: 0 });
+  const { port } = web.app.server.address() as { port: number };
+  const ended = new Promise<void>((resolve, reject) => {
+    httpRequest({ host: '127.0.0.1', port, path: '/api/events', headers: { host: HOST, cookie } }, (res) => {
+      res.resume();
+      res.on('end', resolve);
+      void web.app.close();
+    }).on('error', reject).end();
+  });
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([ended, new Promise((_, reject) => { timer = setTimeout(() => reject(new Error('stream still open 5 s after close()')), 5000); })]);
+  clearTimeout(timer);
+  t.pass('stream ended on close');
+});
