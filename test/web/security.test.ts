@@ -115,7 +115,10 @@ t.test('server-sent events over a socket: snapshot, live events, end on logout',
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => {
         text += chunk;
-        if (text.includes('event: status') && !text.includes('event: level')) api.emit('event', { type: 'level', peakDb: -6, rmsDb: -12, signal: true });
+        if (text.includes('event: status') && !text.includes('event: level')) {
+          api.emit('event', { type: 'error', message: 'oops' });
+          api.emit('event', { type: 'level', peakDb: -6, rmsDb: -12, signal: true });
+        }
         if (text.includes('event: level') && !text.includes('logged-out')) {
           text += 'logged-out';
           void web.request({ method: 'POST', url: '/api/logout', headers: { cookie } });
@@ -129,6 +132,8 @@ t.test('server-sent events over a socket: snapshot, live events, end on logout',
   await ended;
   t.match(text, /event: status\ndata: \{"daemon"/);
   t.match(text, 'event: level\ndata: {"peakDb":-6,"rmsDb":-12,"signal":true}');
+  t.match(text, 'event: daemon-error\ndata: {"message":"oops"}', 'error events are renamed (EventSource reserves "error")');
+  t.notMatch(text, /^event: error$/m);
 });
 
 t.test('closing the server ends open event streams instead of waiting for them', async (t) => {
