@@ -113,6 +113,13 @@ t.test('phone: first start, level meter, pairing with a PIN, codec, delay', asyn
     await banner.waitFor({ state: 'detached' });
   });
 
+  await t.test('every control has an accessible name', async (t) => {
+    const unnamed = await page.evaluate(`[...document.querySelectorAll('input, select, button, [role=meter]')]
+      .filter((el) => !el.closest('[hidden]') && !(el.labels && el.labels.length) && !el.getAttribute('aria-label') && !(el.textContent || '').trim())
+      .map((el) => el.outerHTML.slice(0, 120))`);
+    t.same(unnamed, [], 'no unlabelled control');
+  });
+
   await t.test('keyboard: open and close the wizard', async (t) => {
     await page.getByRole('button', { name: 'Add a speaker' }).focus();
     await page.keyboard.press('Enter');
