@@ -2,6 +2,7 @@
 // foreign Host (403) and, for state-changing routes, foreign or missing Origin (403).
 import t from 'tap';
 import type { InjectOptions } from 'fastify';
+import { httpStatusFor } from '../../daemon/src/core/errors.js';
 import { panelApi } from '../helpers/panel-api.js';
 import { startWeb } from '../helpers/web-app.js';
 
@@ -81,7 +82,7 @@ for (const c of cases) {
         await new Promise((r) => setTimeout(r, 100));
       }
       const refused = await web.request({ method: 'POST', url: c.url });
-      t.equal(refused.statusCode, 502, `pairing without the PIN is refused: ${refused.body}`);
+      t.equal(refused.statusCode, 422, `pairing without the PIN is refused: ${refused.body}`);
       t.equal(refused.json().error, 'refused');
     }
     const res = await send(c);
