@@ -212,7 +212,10 @@ export function audioSuite(t: Test, kind: ServerKind): void {
     t.ok(Math.abs(frequency(rec[AIR.aLeft]!, from, to) - 1000) < 5, 'audio flows to A again');
     t.ok(Math.abs(frequency(rec[AIR.bLeft]!, from, to) - 1000) < 5, 'audio flows to B again');
     t.ok(readings.some((r) => r.peakDb > -10), 'level meter reopened');
-    t.ok(goertzelDb(rec[AIR.aLeft]!, 40, 0, 24000) > -55, 'keep-awake tone back');
+    // in any half second of the recording: under load the keep-alive stream may come back a little after the routes
+    const air = rec[AIR.aLeft]!;
+    const windows = Array.from({ length: Math.floor((air.length - 24000) / 12000) + 1 }, (_, w) => goertzelDb(air, 40, w * 12000, w * 12000 + 24000));
+    t.ok(Math.max(...windows) > -55, `keep-awake tone back (${windows.map((d) => d.toFixed(0)).join(' ')} dB)`);
     await audio.setMeterSource(null);
     await audio.setKeepAwake([]);
     await clearRoutes();

@@ -7,7 +7,7 @@ import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { Connection } from './connection.js';
 import type { DeviceEntry } from './discovery.js';
-import { flattenProps, listCards, listModules, type CardInfo, type ModuleInfo } from './protocol.js';
+import { flattenProps, listCards, listDevices, listModules, type CardInfo, type DeviceInfo, type ModuleInfo } from './protocol.js';
 
 export interface SinkInputEntry {
   index: number;
@@ -28,20 +28,20 @@ const COALESCE_MS = 30;
 const PA_INVALID_INDEX = 0xffffffff;
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- pulseaudio.js replies are untyped */
-function device(raw: any, isSource: boolean): DeviceEntry {
-  const card = typeof raw.card === 'number' && raw.card !== PA_INVALID_INDEX ? raw.card : null;
-  const monitorOf = isSource && typeof raw.monitor?.index === 'number' && raw.monitor.index !== PA_INVALID_INDEX ? raw.monitor.index : null;
+function device(raw: DeviceInfo, isSource: boolean): DeviceEntry {
+  const card = raw.card !== PA_INVALID_INDEX ? raw.card : null;
+  const monitorOf = isSource && raw.monitorIndex !== PA_INVALID_INDEX ? raw.monitorIndex : null;
   return {
     index: raw.index,
-    name: raw.name ?? '',
-    description: raw.description ?? '',
-    sampleSpec: { format: raw.sampleSpec.format, channels: raw.sampleSpec.channels, rate: raw.sampleSpec.rate },
-    volume: [...(raw.volume?.current ?? [])],
-    muted: !!raw.mute,
+    name: raw.name,
+    description: raw.description,
+    sampleSpec: raw.sampleSpec,
+    volume: raw.volume,
+    muted: raw.mute,
     card,
     monitorOf,
     state: raw.state,
-    props: flattenProps(raw.properties),
+    props: raw.props,
   };
 }
 
@@ -98,11 +98,11 @@ export class Inventory extends EventEmitter<{ changed: [] }> {
 
   private async read(): Promise<void> {
     const [sources, sinks, cards, modules, inputs] = await this.connection.call('inventory', (c) =>
-      Promise.all([c.getAllSources(), c.getAllSinks(), listCards(c), listModules(c), c.getSinkInputList()]),
+      Promise.all([listDevices(c, 'source'), listDevices(c, 'sink'), listCards(c), listModules(c), c.getSinkInputList()]),
     );
     this.snap = {
-      sources: sources.map((s: any) => device(s, true)),
-      sinks: sinks.map((s: any) => device(s, false)),
+      sources: sources.map((s) => device(s, true)),
+      sinks: sinks.map((s) => device(s, false)),
       cards,
       modules,
       sinkInputs: inputs.map((i: any) => ({ index: i.index, sink: i.sink, props: flattenProps(i.properties) })),

@@ -118,6 +118,90 @@ export function parseCard(reply: TagStruct, version: number): CardInfo {
   return { index, name, driver, profiles, activeProfile, props };
 }
 
+/** A sink or source as GET_{SINK,SOURCE}_INFO_LIST returns it (the fields we read). */
+export interface DeviceInfo {
+  index: number;
+  name: string;
+  description: string;
+  sampleSpec: { format: number; channels: number; rate: number };
+  volume: number[];
+  mute: boolean;
+  /** the monitor source (for a sink) or the monitored sink (for a source); 0xffffffff when none */
+  monitorIndex: number;
+  card: number;
+  state: number;
+  props: FlatProps;
+  ports: { name: string; description: string; available: number }[];
+  activePort: string | null;
+}
+
+/**
+ * Parses one sink or source as pulsecore/protocol-native.c writes it. pulseaudio.js's own parser
+ * stops at protocol 32: from 34 on every port carries an availability group and a type, so with
+ * a real sound card (null sinks have no ports) it fails with "Invalid tag ..., expected PA_TAG.U8".
+ */
+export function parseDevice(reply: TagStruct, version: number, isSource: boolean): DeviceInfo {
+  const index = reply.getUInt32();
+  const name = reply.getString() ?? '';
+  const description = reply.getString() ?? '';
+  const sampleSpec = reply.getSampleSpec();
+  reply.getChannelMap();
+  reply.getUInt32(); // owner module
+  const volume = [...reply.getCvolume()];
+  const mute = reply.getBool();
+  const monitorIndex = reply.getUInt32();
+  reply.getString(); // monitor name
+  reply.getUsec(); // latency
+  reply.getString(); // driver
+  reply.getUInt32(); // flags
+  const props = flattenProps(reply.getProps());
+  reply.getUsec(); // configured latency
+  reply.getVolume(); // base volume
+  const state = reply.getUInt32();
+  reply.getUInt32(); // volume steps
+  const card = reply.getUInt32();
+  const ports: DeviceInfo['ports'] = [];
+  const nPorts = reply.getUInt32();
+  for (let i = 0; i < nPorts; i++) {
+    const portName = reply.getString() ?? '';
+    const portDescription = reply.getString() ?? '';
+    reply.getUInt32(); // priority
+    const available = version >= 24 ? reply.getUInt32() : 0;
+    if (version >= 34) {
+      reply.getString(); // availability group
+      reply.getUInt32(); // type
+    }
+    ports.push({ name: portName, description: portDescription, available });
+  }
+  const activePort = reply.getString();
+  if (version >= (isSource ? 22 : 21)) {
+    const nFormats = reply.getUInt8();
+    for (let i = 0; i < nFormats; i++) reply.getFormatInfo();
+  }
+  return {
+    index,
+    name,
+    description,
+    sampleSpec: { format: sampleSpec.format, channels: sampleSpec.channels, rate: sampleSpec.rate },
+    volume,
+    mute,
+    monitorIndex,
+    card,
+    state,
+    props,
+    ports,
+    activePort,
+  };
+}
+
+export async function listDevices(client: PulseClient, kind: 'sink' | 'source'): Promise<DeviceInfo[]> {
+  const type = kind === 'sink' ? PA_COMMAND.GET_SINK_INFO_LIST : PA_COMMAND.GET_SOURCE_INFO_LIST;
+  const reply: TagStruct = await client._invoke(command(type));
+  const devices: DeviceInfo[] = [];
+  while (reply.i < reply.body.length) devices.push(parseDevice(reply, client.protocol, kind === 'source'));
+  return devices;
+}
+
 export async function listCards(client: PulseClient): Promise<CardInfo[]> {
   const reply: TagStruct = await client._invoke(command(PA_COMMAND.GET_CARD_INFO_LIST));
   const cards: CardInfo[] = [];
