@@ -56,5 +56,5 @@ fi
 if [ "${LAB_SKIP_BUILD:-}" != 1 ]; then
   timeout 600 npm run build --silent
 fi
-[ -f test/e2e/build.mjs ] && timeout 300 node test/e2e/build.mjs "$cache"
+timeout 300 node test/e2e/build.mjs "$cache"
 echo "prepare: kernel $kver, cache $cache"

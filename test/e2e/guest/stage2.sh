@@ -28,14 +28,27 @@ modprobe -a virtio_net hci_uart snd-aloop || log "modprobe failed"
 ip link set lo up
 ip addr add 10.0.2.15/24 dev eth0 && ip link set eth0 up && ip route add default via 10.0.2.2
 
-/lib/systemd/systemd-udevd --daemon >/dev/null 2>&1
-udevadm trigger --action=add >/dev/null 2>&1; udevadm settle -t 15
+if [ "$role" = tx ]; then  # PipeWire finds the aloop "USB card" through udev
+  /lib/systemd/systemd-udevd --daemon >/dev/null 2>&1
+  udevadm trigger --action=add >/dev/null 2>&1; udevadm settle -t 10
+fi
+conf=${arg[dir]}/config
+if [ "$role" = spk ]; then
+  cp "$conf/bluealsa-lab.conf" /etc/dbus-1/system.d/
+else
+  rm -rf /etc/wireplumber && cp -r /usr/share/wireplumber /etc/wireplumber
+  cp "$conf/51-lab-bluetooth.lua" /etc/wireplumber/bluetooth.lua.d/
+  cp "$conf/51-lab-alsa.lua" /etc/wireplumber/main.lua.d/
+fi
 mkdir -p /run/dbus && dbus-daemon --system --fork --nopidfile
 hostname "lab-$role"
 
-# One serial port per controller: ttyS1 (and ttyS2) are wired to btvirt's server socket.
-for i in $(seq 1 "$ports"); do
-  btattach -N -B "/dev/ttyS$i" -P h4 > "$out/$role-btattach$i.log" 2>&1 &
+# One PCI serial port per controller, each wired by QEMU to btvirt's server socket.
+i=0
+for tty in /sys/class/tty/ttyS*; do
+  readlink -f "$tty/device" | grep -q /pci || continue
+  i=$((i + 1))
+  btattach -N -B "/dev/${tty##*/}" -P h4 > "$out/$role-btattach$i.log" 2>&1 &
 done
 for _ in $(seq 1 100); do
   [ "$(ls /sys/class/bluetooth 2>/dev/null | grep -c '^hci[0-9]*$')" -ge "$ports" ] && break
