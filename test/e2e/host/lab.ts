@@ -6,13 +6,14 @@
  * Options: --plumbing, --only 1,3, --results DIR.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { createServer, type Server } from 'node:net';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ApiClient } from './api-client.js';
 import { ApiDriver, PlumbingDriver, type Driver } from './drivers.js';
 import { GuestClient } from './guest-client.js';
-import { bootGuest, startBtvirt, stop, type Proc } from './machines.js';
+import { startH4Framer } from './h4-framer.js';
+import { BTVIRT_BREDR, bootGuest, startBtvirt, stop, type Proc } from './machines.js';
 import { scenarios, type Outcome } from './scenarios.js';
 import { AUDIO_ENV, bringUpSpeakers, bringUpTransmitter, PULSE_SOCKET, waitFor } from './services.js';
 
@@ -58,6 +59,7 @@ async function main(): Promise<number> {
   mkdirSync(out, { recursive: true });
   say(`results in ${out} (${plumbingMode ? 'DIAGNOSTIC plumbing mode: not blueline' : 'blueline via its HTTP API'})`);
   const procs: Proc[] = [];
+  const framers: Server[] = [];
   const ports = { txAgent: await freePort(), spkAgent: await freePort(), api: await freePort() };
   const tx = new GuestClient('tx', ports.txAgent);
   const spk = new GuestClient('spk', ports.spkAgent);
@@ -65,8 +67,13 @@ async function main(): Promise<number> {
   try {
     procs.push(await startBtvirt(out));
     const paths = { root, cache, out };
-    const txVm = bootGuest({ role: 'tx', controllers: 1, forwards: { [ports.txAgent]: AGENT_PORT, [ports.api]: DAEMON_PORT }, memoryMb: 1536 }, paths);
-    const spkVm = bootGuest({ role: 'spk', controllers: 2, forwards: { [ports.spkAgent]: AGENT_PORT }, memoryMb: 1024 }, paths);
+    const sockets = (role: string, n: number) => Array.from({ length: n }, (_, i) => {
+      const path = join(out, `${role}-bt${i}.sock`);
+      framers.push(startH4Framer(path, BTVIRT_BREDR, (err) => say(`h4 framer ${role}#${i}: ${err.message}`)));
+      return path;
+    });
+    const txVm = bootGuest({ role: 'tx', forwards: { [ports.txAgent]: AGENT_PORT, [ports.api]: DAEMON_PORT }, memoryMb: 1536 }, paths, sockets('tx', 1));
+    const spkVm = bootGuest({ role: 'spk', forwards: { [ports.spkAgent]: AGENT_PORT }, memoryMb: 1024 }, paths, sockets('spk', 2));
     procs.push(txVm, spkVm);
     const alive = (p: Proc) => () => p.child.exitCode === null && p.child.signalCode === null;
     await stage('boot both guests', 240_000, () => Promise.all([tx.waitReady(240_000, alive(txVm)), spk.waitReady(240_000, alive(spkVm))]));
@@ -112,6 +119,7 @@ async function main(): Promise<number> {
     await Promise.all([tx.shutdown(), spk.shutdown()]);
     await new Promise((r) => setTimeout(r, 3000));
     for (const p of procs.reverse()) await stop(p, 10_000);
+    for (const f of framers) f.close();
   }
   writeFileSync(join(out, 'summary.json'), JSON.stringify({ mode: plumbingMode ? 'plumbing' : 'api', wallS: (Date.now() - labStart) / 1000, results }, null, 2));
   return summarise(results);

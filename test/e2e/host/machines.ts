@@ -44,8 +44,6 @@ export async function startBtvirt(outDir: string): Promise<Proc> {
 
 export interface GuestSpec {
   role: 'tx' | 'spk';
-  /** emulated controllers (serial ports wired to btvirt) */
-  controllers: number;
   /** host port -> guest port */
   forwards: Record<number, number>;
   memoryMb: number;
@@ -53,13 +51,14 @@ export interface GuestSpec {
 
 export interface LabPaths { root: string; cache: string; out: string }
 
-export function bootGuest(spec: GuestSpec, paths: LabPaths): Proc {
+/** controllerSockets: one unix socket per controller (an H4 framer in front of btvirt). */
+export function bootGuest(spec: GuestSpec, paths: LabPaths, controllerSockets: string[]): Proc {
   const guestDir = join(paths.root, 'test/e2e/guest');
   mkdirSync(paths.out, { recursive: true });
   const append = [
     'console=ttyS0', 'quiet', 'panic=-1', 'tsc=reliable',
     `lab.init=${guestDir}/stage2.sh`, `lab.dir=${guestDir}`, `lab.role=${spec.role}`, `lab.out=${paths.out}`,
-    `lab.kdir=${paths.cache}/kernel`, `lab.agent=${paths.cache}/agent.mjs`, `lab.btports=${spec.controllers}`,
+    `lab.kdir=${paths.cache}/kernel`, `lab.agent=${paths.cache}/agent.mjs`, `lab.btports=${controllerSockets.length}`,
   ].join(' ');
   const hostfwd = Object.entries(spec.forwards).map(([h, g]) => `,hostfwd=tcp:127.0.0.1:${h}-:${g}`).join('');
   const args = [
@@ -71,9 +70,9 @@ export function bootGuest(spec: GuestSpec, paths: LabPaths): Proc {
     '-netdev', `user,id=n0${hostfwd}`, '-device', 'virtio-net-pci,netdev=n0,romfile=',
     '-serial', 'mon:stdio',
   ];
-  for (let i = 1; i <= spec.controllers; i++) {
+  for (const [i, socket] of controllerSockets.entries()) {
     // PCI serial ports (own interrupts); stage2 attaches every PCI ttyS it finds
-    args.push('-chardev', `socket,id=bt${i},path=${BTVIRT_BREDR}`);
+    args.push('-chardev', `socket,id=bt${i},path=${socket}`);
     args.push('-device', `pci-serial,chardev=bt${i}`);
   }
   const log = createWriteStream(join(paths.out, `${spec.role}-console.log`));
