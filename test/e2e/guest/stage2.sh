@@ -23,14 +23,14 @@ exec > >(tee -a "$out/$role-stage2.log") 2>&1
 kver=$(uname -r)
 mkdir -p "/lib/modules/$kver" && mount --bind "$kdir/lib/modules/$kver" "/lib/modules/$kver"
 log "role=$role kernel=$kver"
-modprobe -a virtio_net hci_uart snd-aloop || log "modprobe failed"
+modprobe -a virtio_net virtio_console hci_uart snd-aloop || log "modprobe failed"
 
 ip link set lo up
 ip addr add 10.0.2.15/24 dev eth0 && ip link set eth0 up && ip route add default via 10.0.2.2
 
 if [ "$role" = tx ]; then  # PipeWire finds the aloop "USB card" through udev
   /lib/systemd/systemd-udevd --daemon >/dev/null 2>&1
-  udevadm trigger --action=add >/dev/null 2>&1; udevadm settle -t 10
+  udevadm trigger --action=add >/dev/null 2>&1  # no settle: PipeWire starts much later
 fi
 conf=${arg[dir]}/config
 if [ "$role" = spk ]; then
@@ -43,12 +43,11 @@ fi
 mkdir -p /run/dbus && dbus-daemon --system --fork --nopidfile
 hostname "lab-$role"
 
-# One PCI serial port per controller, each wired by QEMU to btvirt's server socket.
-i=0
-for tty in /sys/class/tty/ttyS*; do
-  readlink -f "$tty/device" | grep -q /pci || continue
-  i=$((i + 1))
-  btattach -N -B "/dev/${tty##*/}" -P h4 > "$out/$role-btattach$i.log" 2>&1 &
+# One virtio console per controller (hvc0, hvc1), each wired by QEMU to btvirt's server
+# socket (through the host's H4 framer). A 16550 would cost an emulated I/O access per byte.
+for i in $(seq 0 $((ports - 1))); do
+  for _ in $(seq 1 50); do [ -e "/dev/hvc$i" ] && break; sleep 0.1; done
+  btattach -N -B "/dev/hvc$i" -P h4 > "$out/$role-btattach$i.log" 2>&1 &
 done
 for _ in $(seq 1 100); do
   [ "$(ls /sys/class/bluetooth 2>/dev/null | grep -c '^hci[0-9]*$')" -ge "$ports" ] && break

@@ -9,6 +9,16 @@ import type { GuestClient } from './guest-client.js';
 import { AUDIO_ENV, bluezSink, usbSource, waitFor } from './services.js';
 
 export const A2DP_SINK_UUID = '0000110b-0000-1000-8000-00805f9b34fb';
+export const A2DP_SOURCE_UUID = '0000110a-0000-1000-8000-00805f9b34fb';
+
+/**
+ * Lab-only workaround for BlueZ 5.66's AVDTP acceptor bug (wrong transaction label when its
+ * reverse discovery overlaps SET_CONFIGURATION; fixed upstream by "avdtp: Fix potential
+ * incorrect transaction label", 1f9ff8fb4, BlueZ 5.72). The emulated speaker runs that
+ * bluetoothd; real speakers do not. Once the speaker has connected to the transmitter itself,
+ * it caches the transmitter's endpoints and never runs the racy reverse discovery again.
+ */
+export type Prime = (speaker: string) => Promise<void>;
 
 export interface Driver {
   kind: 'api' | 'plumbing';
@@ -29,12 +39,13 @@ export interface Driver {
 
 export class ApiDriver implements Driver {
   readonly kind = 'api';
-  constructor(private api: ApiClient, private startDaemon: () => Promise<void>, private stopDaemon: () => Promise<void>) {}
+  constructor(private api: ApiClient, private prime: Prime, private startDaemon: () => Promise<void>, private stopDaemon: () => Promise<void>) {}
 
   async addSpeaker(address: string): Promise<void> {
     await this.api.ok('POST', '/api/scan', { seconds: 20 });
     await waitFor(`scan to find ${address}`, 40_000, async () => (await this.api.speaker(address)) !== undefined, 1000);
     await this.api.ok('POST', `/api/speakers/${address}/pair`, {}, 90_000);
+    await this.prime(address);
     await this.api.ok('POST', `/api/speakers/${address}/connect`, undefined, 90_000);
     await this.waitStreaming(address, 90_000);
   }
@@ -82,7 +93,7 @@ export class PlumbingDriver implements Driver {
   readonly kind = 'plumbing';
   private routes = new Map<string, string>();
 
-  constructor(private tx: GuestClient, private hci: string) {}
+  constructor(private tx: GuestClient, private hci: string, private prime: Prime) {}
 
   private pactl(args: string[]): Promise<string> {
     return this.tx.runOk(['pactl', ...args], 20_000, AUDIO_ENV);
@@ -117,6 +128,7 @@ export class PlumbingDriver implements Driver {
     await this.tx.bt('discover', { hci: this.hci, address, timeoutMs: 40_000 });
     await this.tx.bt('pair', { hci: this.hci, address });
     await this.tx.bt('trust', { hci: this.hci, address });
+    await this.prime(address);
     await this.connectA2dp(address);
     await this.route(address, PLUMBING_LATENCY_MS);
   }

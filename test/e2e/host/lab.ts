@@ -10,7 +10,7 @@ import { createServer, type Server } from 'node:net';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ApiClient } from './api-client.js';
-import { ApiDriver, PlumbingDriver, type Driver } from './drivers.js';
+import { A2DP_SOURCE_UUID, ApiDriver, PlumbingDriver, type Driver } from './drivers.js';
 import { GuestClient } from './guest-client.js';
 import { startH4Framer } from './h4-framer.js';
 import { BTVIRT_BREDR, bootGuest, startBtvirt, stop, type Proc } from './machines.js';
@@ -82,7 +82,16 @@ async function main(): Promise<number> {
     await stage('clock sync', 60_000, async () => { await tx.syncClock(); await spk.syncClock(); });
     say(`clock offsets: tx ±${tx.offsetErrorMs.toFixed(1)} ms, spk ±${spk.offsetErrorMs.toFixed(1)} ms`);
 
-    const plumbing = new PlumbingDriver(tx, 'hci0');
+    const prime = async (address: string): Promise<void> => {
+      const hci = speakers.find((s) => s.address === address)?.hci;
+      if (!hci) throw new Error(`no speaker ${address}`);
+      await spk.bt('trust', { hci, address: txAdapter.address }).catch(() => undefined);
+      const result = await spk.bt('connect-profile', { hci, address: txAdapter.address, uuid: A2DP_SOURCE_UUID }).then(() => 'connected', (err: Error) => err.message);
+      await spk.bt('disconnect', { hci, address: txAdapter.address }).catch(() => undefined);
+      say(`prime ${hci} -> transmitter: ${result}`);
+      await new Promise((r) => setTimeout(r, 1000));
+    };
+    const plumbing = new PlumbingDriver(tx, 'hci0', prime);
     let driver: Driver = plumbing;
     if (!plumbingMode) {
       const api = new ApiClient(ports.api, DAEMON_PORT);
@@ -96,7 +105,7 @@ async function main(): Promise<number> {
       };
       const stopDaemon = async (): Promise<void> => { await tx.stop('blueline'); };
       await stage('start blueline', 90_000, startDaemon);
-      driver = new ApiDriver(api, startDaemon, stopDaemon);
+      driver = new ApiDriver(api, prime, startDaemon, stopDaemon);
     }
 
     const audio = { probe: join(root, 'test/e2e/guest/probe.py'), out, tx, spk };

@@ -70,10 +70,11 @@ export function bootGuest(spec: GuestSpec, paths: LabPaths, controllerSockets: s
     '-netdev', `user,id=n0${hostfwd}`, '-device', 'virtio-net-pci,netdev=n0,romfile=',
     '-serial', 'mon:stdio',
   ];
+  if (controllerSockets.length) args.push('-device', 'virtio-serial-pci');
   for (const [i, socket] of controllerSockets.entries()) {
-    // PCI serial ports (own interrupts); stage2 attaches every PCI ttyS it finds
+    // virtio consoles hvc0, hvc1...: stage2 runs btattach on each
     args.push('-chardev', `socket,id=bt${i},path=${socket}`);
-    args.push('-device', `pci-serial,chardev=bt${i}`);
+    args.push('-device', `virtconsole,chardev=bt${i}`);
   }
   const log = createWriteStream(join(paths.out, `${spec.role}-console.log`));
   const child = spawn('qemu-system-x86_64', args, { stdio: ['ignore', 'pipe', 'pipe'] });
