@@ -11,13 +11,7 @@ import { AUDIO_ENV, bluezSink, usbSource, waitFor } from './services.js';
 export const A2DP_SINK_UUID = '0000110b-0000-1000-8000-00805f9b34fb';
 export const A2DP_SOURCE_UUID = '0000110a-0000-1000-8000-00805f9b34fb';
 
-/**
- * Lab-only workaround for BlueZ 5.66's AVDTP acceptor bug (wrong transaction label when its
- * reverse discovery overlaps SET_CONFIGURATION; fixed upstream by "avdtp: Fix potential
- * incorrect transaction label", 1f9ff8fb4, BlueZ 5.72). The emulated speaker runs that
- * bluetoothd; real speakers do not. Once the speaker has connected to the transmitter itself,
- * it caches the transmitter's endpoints and never runs the racy reverse discovery again.
- */
+/** Lab-only: the emulated speaker learns the transmitter's endpoints first (see speaker-prime.ts). */
 export type Prime = (speaker: string) => Promise<void>;
 
 export interface Driver {

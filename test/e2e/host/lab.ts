@@ -10,12 +10,13 @@ import { createServer, type Server } from 'node:net';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ApiClient } from './api-client.js';
-import { A2DP_SOURCE_UUID, ApiDriver, PlumbingDriver, type Driver } from './drivers.js';
+import { ApiDriver, PlumbingDriver, type Driver } from './drivers.js';
 import { GuestClient } from './guest-client.js';
 import { startH4Framer } from './h4-framer.js';
 import { BTVIRT_BREDR, bootGuest, startBtvirt, stop, type Proc } from './machines.js';
 import { scenarios, type Outcome } from './scenarios.js';
-import { AUDIO_ENV, bringUpSpeakers, bringUpTransmitter, PULSE_SOCKET, waitFor } from './services.js';
+import { AUDIO_ENV, bringUpSpeakers, bringUpTransmitter, PULSE_SOCKET, setupSpeakerAdapters, waitFor } from './services.js';
+import { makePrime } from './speaker-prime.js';
 
 const { values } = parseArgs({ options: { plumbing: { type: 'boolean' }, only: { type: 'string' }, results: { type: 'string' } } });
 const root = resolve(process.env.LAB_ROOT ?? process.cwd());
@@ -82,15 +83,7 @@ async function main(): Promise<number> {
     await stage('clock sync', 60_000, async () => { await tx.syncClock(); await spk.syncClock(); });
     say(`clock offsets: tx ±${tx.offsetErrorMs.toFixed(1)} ms, spk ±${spk.offsetErrorMs.toFixed(1)} ms`);
 
-    const prime = async (address: string): Promise<void> => {
-      const hci = speakers.find((s) => s.address === address)?.hci;
-      if (!hci) throw new Error(`no speaker ${address}`);
-      await spk.bt('trust', { hci, address: txAdapter.address }).catch(() => undefined);
-      const result = await spk.bt('connect-profile', { hci, address: txAdapter.address, uuid: A2DP_SOURCE_UUID }).then(() => 'connected', (err: Error) => err.message);
-      await spk.bt('disconnect', { hci, address: txAdapter.address }).catch(() => undefined);
-      say(`prime ${hci} -> transmitter: ${result}`);
-      await new Promise((r) => setTimeout(r, 1000));
-    };
+    const prime = makePrime({ spk, txAddress: txAdapter.address, speakers, log: say, setupSpeakers: () => setupSpeakerAdapters(spk, speakers) });
     const plumbing = new PlumbingDriver(tx, 'hci0', prime);
     let driver: Driver = plumbing;
     if (!plumbingMode) {

@@ -105,14 +105,14 @@ export const scenarios: Scenario[] = [
     async run(ctx) {
       const device = speakerPcm(speaker(ctx, 0).hci, ctx.txAddress);
       const address = speaker(ctx, 0).address;
-      const mine = await playAndRecord(ctx.audio, 's2-route', `clicks:-:${CLICK_AMP}`, 17, [device]);
+      const mine = await playAndRecord(ctx.audio, 's2-route', `clicks:-:${CLICK_AMP}`, 24, [device]);
       const route = latencyFigures(mine.sent, mine.recordings[0]!, ctx.audio);
       await ctx.driver.pauseRoute(address);
       let baseline;
       try {
         await ctx.plumbing.connectA2dp(address);
         await ctx.plumbing.route(address, null);
-        const base = await playAndRecord(ctx.audio, 's2-default', `clicks:-:${CLICK_AMP}`, 17, [device]);
+        const base = await playAndRecord(ctx.audio, 's2-default', `clicks:-:${CLICK_AMP}`, 24, [device]);
         baseline = latencyFigures(base.sent, base.recordings[0]!, ctx.audio);
       } finally {
         await ctx.plumbing.unroute(address);

@@ -75,11 +75,16 @@ export async function bringUpSpeakers(spk: GuestClient, out: string): Promise<{ 
   await startBluetoothd(spk);
   const list = await adapters(spk);
   for (const { hci } of list) {
-    await spk.start(`bluealsa-${hci}`, ['bluealsa', '-i', hci, '-p', 'a2dp-sink', '-B', hci]);
+    await spk.start(`bluealsa-${hci}`, ['bluealsa', '-i', hci, '-p', 'a2dp-sink', '-B', hci, '--a2dp-force-mono']);
   }
+  await setupSpeakerAdapters(spk, list);
+  return list;
+}
+
+/** The speakers' "firmware": auto-accept agent, powered, discoverable and pairable. */
+export async function setupSpeakerAdapters(spk: GuestClient, list: { hci: string }[]): Promise<void> {
   await spk.bt('agent');
   for (const [i, { hci }] of list.entries()) await spk.bt('setup', { hci, discoverable: true, alias: `Lab Speaker ${i + 1}` });
-  return list;
 }
 
 /** ALSA device of the A2DP stream the speaker on hci receives from the transmitter. */
