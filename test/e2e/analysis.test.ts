@@ -1,7 +1,7 @@
 // The lab's signal analysis and H4 framing on synthetic input (no QEMU): fast, part of `npm test`.
 import t from 'tap';
 import { analyseTone, arrivalStalls, clickOnsets, frameTime, matchClicks, median, readWav } from './host/analysis.js';
-import { h4PacketLength } from './host/h4-framer.js';
+import { ACL_BUFFERS, AclBuffer, H4Splitter, h4PacketLength } from './host/h4-framer.js';
 
 const RATE = 48000;
 
@@ -71,5 +71,25 @@ t.test('H4 framing: whole packets only', async (t) => {
   t.equal(h4PacketLength(Buffer.from([0x01, 0x03, 0x0c, 0x00])), 4, 'HCI_Reset');
   t.equal(h4PacketLength(Buffer.from([0x02, 0x2a, 0x20])), 0, 'ACL header incomplete');
   t.equal(h4PacketLength(Buffer.from([0x02, 0x2a, 0x20, 0x0a, 0x00])), 15, 'ACL with 10 bytes');
-  t.throws(() => h4PacketLength(Buffer.from([0x04])), 'events never come from the host');
+  t.throws(() => h4PacketLength(Buffer.from([0x07])), 'no such packet type');
+  const split = new H4Splitter();
+  t.same(split.push(Buffer.from([0x02, 0x2a])), []);
+  t.same(split.push(Buffer.from([0x00, 0x01, 0x00, 0xff, 0x01])).map((p) => p.length), [6], 'one whole ACL packet, the rest kept');
+});
+
+t.test('ACL buffer: announces more buffers, feeds the air one at a time', async (t) => {
+  const air: Buffer[] = [];
+  const guest: Buffer[] = [];
+  const b = new AclBuffer((p) => air.push(p), (p) => guest.push(p));
+  // Read Buffer Size complete from btvirt: 1 ACL buffer
+  b.fromAir(Buffer.from([0x04, 0x0e, 0x0b, 0x01, 0x05, 0x10, 0x00, 0xc0, 0x00, 0x40, 0x01, 0x00, 0x08, 0x00]));
+  t.equal(guest[0]!.readUInt16LE(10), ACL_BUFFERS, 'guest sees more buffers');
+  const acl = (n: number) => Buffer.from([0x02, 0x2a, 0x20, 0x01, 0x00, n]);
+  b.fromGuest(acl(1));
+  b.fromGuest(acl(2));
+  t.equal(air.length, 1, 'second packet waits for a completed-packets event');
+  b.fromAir(Buffer.from([0x04, 0x13, 0x05, 0x01, 0x2a, 0x00, 0x01, 0x00]));
+  t.equal(air.length, 2);
+  t.equal(air[1]![5], 2);
+  t.equal(guest.length, 2, 'the event is passed on');
 });

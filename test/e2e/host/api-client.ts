@@ -24,7 +24,8 @@ export class ApiClient {
 
   async send<T = unknown>(method: string, path: string, body?: unknown, timeoutMs = 60_000): Promise<{ status: number; body: T }> {
     const payload = body === undefined ? undefined : JSON.stringify(body);
-    const headers: Record<string, string> = { host: 'localhost', accept: 'application/json' };
+    // the daemon checks Host against its allowlist and Origin against Host (same origin)
+    const headers: Record<string, string> = { host: `localhost:${this.guestPort}`, accept: 'application/json' };
     if (payload) headers['content-type'] = 'application/json';
     if (method !== 'GET') headers.origin = `http://localhost:${this.guestPort}`;
     if (this.cookie) headers.cookie = this.cookie;

@@ -40,7 +40,9 @@ export class ApiDriver implements Driver {
     await waitFor(`scan to find ${address}`, 40_000, async () => (await this.api.speaker(address)) !== undefined, 1000);
     await this.api.ok('POST', `/api/speakers/${address}/pair`, {}, 90_000);
     await this.prime(address);
-    await this.api.ok('POST', `/api/speakers/${address}/connect`, undefined, 90_000);
+    // blueline may already be connecting by itself after pairing: a conflict is fine
+    const r = await this.api.send('POST', `/api/speakers/${address}/connect`, undefined, 90_000);
+    if (r.status >= 300 && r.status !== 409) throw new Error(`connect ${address} -> ${r.status} ${JSON.stringify(r.body)}`);
     await this.waitStreaming(address, 90_000);
   }
 
@@ -52,14 +54,16 @@ export class ApiDriver implements Driver {
     await this.api.ok('PATCH', '/api/settings', { mode: 'mirror' });
   }
 
+  private codecInfo(address: string): Promise<{ id: string; active: boolean }[]> {
+    return this.api.ok<{ id: string; active: boolean }[]>('GET', `/api/speakers/${address}/codecs`);
+  }
+
   async codecs(address: string): Promise<string[]> {
-    const body = await this.api.ok<unknown[] | { codecs: unknown[] }>('GET', `/api/speakers/${address}/codecs`);
-    const list = Array.isArray(body) ? body : body.codecs;
-    return list.map((c) => (typeof c === 'string' ? c : String((c as { id?: string; name?: string }).id ?? (c as { name?: string }).name)));
+    return (await this.codecInfo(address)).map((c) => c.id);
   }
 
   async activeCodec(address: string): Promise<string | null> {
-    return (await this.api.speaker(address))?.codec ?? null;
+    return (await this.codecInfo(address)).find((c) => c.active)?.id ?? null;
   }
 
   async switchCodec(address: string, codec: string): Promise<void> {
@@ -119,6 +123,7 @@ export class PlumbingDriver implements Driver {
   }
 
   async addSpeaker(address: string): Promise<void> {
+    await this.tx.bt('agent');
     await this.tx.bt('discover', { hci: this.hci, address, timeoutMs: 40_000 });
     await this.tx.bt('pair', { hci: this.hci, address });
     await this.tx.bt('trust', { hci: this.hci, address });

@@ -75,7 +75,7 @@ export async function bringUpSpeakers(spk: GuestClient, out: string): Promise<{ 
   await startBluetoothd(spk);
   const list = await adapters(spk);
   for (const { hci } of list) {
-    await spk.start(`bluealsa-${hci}`, ['bluealsa', '-i', hci, '-p', 'a2dp-sink', '-B', hci, '--a2dp-force-mono']);
+    await spk.start(`bluealsa-${hci}`, ['bluealsa', '-i', hci, '-p', 'a2dp-sink', '-B', hci]);
   }
   await setupSpeakerAdapters(spk, list);
   return list;

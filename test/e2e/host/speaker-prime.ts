@@ -49,7 +49,7 @@ export function makePrime(deps: PrimeDeps): (speaker: string) => Promise<void> {
       // let the pairing's own link go down first: connecting while it drops crashes 5.66
       await waitFor('speaker link idle', 15_000, async () => (await spk.bt<{ Connected?: boolean } | null>('device', { hci, address: txAddress }))?.Connected === false).catch(() => undefined);
       await spk.bt('trust', { hci, address: txAddress }).catch(() => undefined);
-      const result = await spk.bt('connect-profile', { hci, address: txAddress, uuid: A2DP_SOURCE_UUID }, 40_000).then(() => 'connected', (err: Error) => err.message);
+      const result = await spk.bt('connect-profile', { hci, address: txAddress, uuid: A2DP_SOURCE_UUID }, 20_000).then(() => 'connected', (err: Error) => err.message);
       await spk.bt('disconnect', { hci, address: txAddress }).catch(() => undefined);
       deps.log(`prime ${hci} #${attempt}: ${result}`);
       await new Promise((r) => setTimeout(r, 1500));
