@@ -15,7 +15,13 @@ const skipTypecheck = process.argv.includes('--no-typecheck');
 if (!skipTypecheck) {
   const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
   for (const project of ['tsconfig.json', 'web-ui/tsconfig.json']) {
-    if (existsSync(join(root, project))) execFileSync(process.execPath, [tsc, '-p', project, '--noEmit'], { cwd: root, stdio: 'inherit' });
+    if (!existsSync(join(root, project))) continue;
+    try {
+      execFileSync(process.execPath, [tsc, '-p', project, '--noEmit'], { cwd: root, stdio: 'inherit' });
+    } catch {
+      console.error(`build: type errors in ${project} (listed above)`);
+      process.exit(1);
+    }
   }
 }
 
@@ -36,6 +42,8 @@ await build({
   banner: {
     js: "#!/usr/bin/env node\nimport { createRequire as __blRequire } from 'node:module';\nconst require = __blRequire(import.meta.url);",
   },
+  // dbus-next's optional helpers (X11 session-bus lookup, native fd passing): never used, left out.
+  external: ['x11', 'usocket'],
   logLevel: 'warning',
 });
 
