@@ -49,6 +49,8 @@ export async function bringUpTransmitter(tx: GuestClient, out: string): Promise<
   await startBluetoothd(tx);
   const [adapter] = await adapters(tx);
   if (!adapter) throw new Error('transmitter has no adapter');
+  // PipeWire finds the aloop card through udev's database: let udev finish first
+  await tx.run(['udevadm', 'settle', '-t', '60'], 70_000);
   await tx.start('pipewire', ['pipewire'], AUDIO_ENV);
   await tx.start('wireplumber', ['wireplumber'], AUDIO_ENV);
   await tx.start('pipewire-pulse', ['pipewire-pulse'], AUDIO_ENV);
