@@ -15,7 +15,7 @@ import { GuestClient } from './guest-client.js';
 import { startH4Framer } from './h4-framer.js';
 import { BTVIRT_BREDR, bootGuest, startBtvirt, stop, type Proc } from './machines.js';
 import { scenarios, type Outcome } from './scenarios.js';
-import { AUDIO_ENV, bringUpSpeakers, bringUpTransmitter, PULSE_SOCKET, setupSpeakerAdapters, waitFor } from './services.js';
+import { AUDIO_ENV, bringUpSpeakers, bringUpTransmitter, PULSE_SOCKET, setupSpeakerAdapters, usbSource, waitFor } from './services.js';
 import { makePrime } from './speaker-prime.js';
 
 const { values } = parseArgs({ options: { plumbing: { type: 'boolean' }, only: { type: 'string' }, results: { type: 'string' } } });
@@ -89,7 +89,9 @@ async function main(): Promise<number> {
     if (!plumbingMode) {
       const api = new ApiClient(ports.api, DAEMON_PORT);
       const configFile = join(out, 'blueline-config.json');
-      writeFileSync(configFile, JSON.stringify({ version: 1, web: { bind: '0.0.0.0', port: DAEMON_PORT }, audio: { server: `unix:${PULSE_SOCKET}` }, bluetooth: { adapters: [] } }, null, 2));
+      // aloop is not a USB device, so the lab names the "USB card" as an admin would
+      const input = await usbSource(tx);
+      writeFileSync(configFile, JSON.stringify({ version: 1, logLevel: 'debug', web: { bind: '0.0.0.0', port: DAEMON_PORT }, audio: { server: `unix:${PULSE_SOCKET}`, input }, bluetooth: { adapters: [] } }, null, 2));
       const startDaemon = async (): Promise<void> => {
         await tx.runOk(['mkdir', '-p', '/var/lib/blueline']);
         await tx.start('blueline', ['node', '--enable-source-maps', join(root, 'dist/blueline.mjs'), '--state-dir', '/var/lib/blueline', '--port', String(DAEMON_PORT), '--config', configFile], AUDIO_ENV);
