@@ -56,10 +56,20 @@ async function stage<T>(name: string, timeoutMs: number, fn: () => Promise<T>): 
   }
 }
 
+const procs: Proc[] = [];
+
+async function stopAll(): Promise<void> {
+  for (const p of procs.splice(0).reverse()) await stop(p, 10_000);
+}
+
+// an outer timeout (CI) must not leave guests running
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => { say(`${signal}: stopping the guests`); void stopAll().finally(() => process.exit(130)); });
+}
+
 async function main(): Promise<number> {
   mkdirSync(out, { recursive: true });
   say(`results in ${out} (${plumbingMode ? 'DIAGNOSTIC plumbing mode: not blueline' : 'blueline via its HTTP API'})`);
-  const procs: Proc[] = [];
   const framers: Server[] = [];
   const ports = { txAgent: await freePort(), spkAgent: await freePort(), api: await freePort() };
   const tx = new GuestClient('tx', ports.txAgent);
@@ -89,14 +99,14 @@ async function main(): Promise<number> {
     if (!plumbingMode) {
       const api = new ApiClient(ports.api, DAEMON_PORT);
       const configFile = join(out, 'blueline-config.json');
-      // aloop is not a USB device, so the lab names the "USB card" as an admin would
-      const input = await usbSource(tx);
-      writeFileSync(configFile, JSON.stringify({ version: 1, logLevel: 'debug', web: { bind: '0.0.0.0', port: DAEMON_PORT }, audio: { server: `unix:${PULSE_SOCKET}`, input }, bluetooth: { adapters: [] } }, null, 2));
+      writeFileSync(configFile, JSON.stringify({ version: 1, logLevel: 'debug', web: { bind: '0.0.0.0', port: DAEMON_PORT }, audio: { server: `unix:${PULSE_SOCKET}` }, bluetooth: { adapters: [] } }, null, 2));
       const startDaemon = async (): Promise<void> => {
         await tx.runOk(['mkdir', '-p', '/var/lib/blueline']);
         await tx.start('blueline', ['node', '--enable-source-maps', join(root, 'dist/blueline.mjs'), '--state-dir', '/var/lib/blueline', '--port', String(DAEMON_PORT), '--config', configFile], AUDIO_ENV);
         await waitFor('blueline HTTP API', 60_000, async () => (await api.send('GET', '/api/status', undefined, 3000)).status > 0, 1000);
         await api.login('lab-password');
+        // aloop is not a USB device, so the lab picks the "USB card" in the panel as a user would
+        await api.ok('PATCH', '/api/settings', { input: await usbSource(tx) });
       };
       const stopDaemon = async (): Promise<void> => { await tx.stop('blueline'); };
       await stage('start blueline', 90_000, startDaemon);
@@ -122,7 +132,7 @@ async function main(): Promise<number> {
   } finally {
     await Promise.all([tx.shutdown(), spk.shutdown()]);
     await new Promise((r) => setTimeout(r, 3000));
-    for (const p of procs.reverse()) await stop(p, 10_000);
+    await stopAll();
     for (const f of framers) f.close();
   }
   writeFileSync(join(out, 'summary.json'), JSON.stringify({ mode: plumbingMode ? 'plumbing' : 'api', wallS: (Date.now() - labStart) / 1000, results }, null, 2));

@@ -31,6 +31,13 @@ function speaker(ctx: ScenarioContext, i: number): { hci: string; address: strin
   return s;
 }
 
+/** Scenarios after the first need speaker 1 streaming; fail fast when it is not. */
+async function needStreaming(ctx: ScenarioContext): Promise<void> {
+  await ctx.driver.waitStreaming(speaker(ctx, 0).address, 30_000).catch(() => {
+    throw new Error('speaker 1 is not streaming (see scenario 1)');
+  });
+}
+
 function toneVerdict(t: ToneFigures): { ok: boolean; figures: Record<string, number> } {
   const freqErr = Math.abs(t.frequencyHz - TONE_HZ) / TONE_HZ;
   const maxGap = Math.max(0, ...t.gapsMs, ...t.stallsMs);
@@ -103,6 +110,7 @@ export const scenarios: Scenario[] = [
     id: 2,
     name: 'click latency vs a default module-loopback',
     async run(ctx) {
+      await needStreaming(ctx);
       const device = speakerPcm(speaker(ctx, 0).hci, ctx.txAddress);
       const address = speaker(ctx, 0).address;
       const mine = await playAndRecord(ctx.audio, 's2-route', `clicks:-:${CLICK_AMP}`, 24, [device]);
@@ -134,6 +142,7 @@ export const scenarios: Scenario[] = [
     id: 3,
     name: 'speaker power cycle: audio resumes on its own',
     async run(ctx) {
+      await needStreaming(ctx);
       const s = speaker(ctx, 0);
       return faultAndResume(ctx, 's3', async () => {
         await powerSpeaker(ctx.audio.spk, s.hci, false);
@@ -146,6 +155,7 @@ export const scenarios: Scenario[] = [
     id: 4,
     name: 'bluetoothd restart on the Pi: audio resumes on its own',
     async run(ctx) {
+      await needStreaming(ctx);
       return faultAndResume(ctx, 's4', () => restartBluetoothd(ctx.audio.tx), 0);
     },
   },
@@ -177,6 +187,7 @@ export const scenarios: Scenario[] = [
     id: 6,
     name: 'codec list and switch',
     async run(ctx): Promise<Outcome> {
+      await needStreaming(ctx);
       const address = speaker(ctx, 0).address;
       const codecs = await ctx.driver.codecs(address);
       const active = await ctx.driver.activeCodec(address);
