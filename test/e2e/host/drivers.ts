@@ -98,9 +98,13 @@ export class PlumbingDriver implements Driver {
   }
 
   async connectA2dp(address: string): Promise<void> {
-    await this.tx.bt('connect-profile', { hci: this.hci, address, uuid: A2DP_SINK_UUID }).catch(async (err: Error) => {
-      if (!/AlreadyConnected|InProgress/.test(err.message)) throw err;
-    });
+    // as a user would: try again a few times (the speaker may still be tearing down a link)
+    for (let attempt = 1; ; attempt++) {
+      const err = await this.tx.bt('connect-profile', { hci: this.hci, address, uuid: A2DP_SINK_UUID }).then(() => null, (e: Error) => e);
+      if (!err || /AlreadyConnected|InProgress/.test(err.message)) break;
+      if (attempt >= 4) throw err;
+      await new Promise((r) => setTimeout(r, 5000));
+    }
     await waitFor(`bluez sink for ${address}`, 60_000, () => bluezSink(this.tx, address));
   }
 

@@ -52,6 +52,7 @@ export function makePrime(deps: PrimeDeps): (speaker: string) => Promise<void> {
       const result = await spk.bt('connect-profile', { hci, address: txAddress, uuid: A2DP_SOURCE_UUID }, 20_000).then(() => 'connected', (err: Error) => err.message);
       await spk.bt('disconnect', { hci, address: txAddress }).catch(() => undefined);
       deps.log(`prime ${hci} #${attempt}: ${result}`);
+      await waitFor('speaker link down', 15_000, async () => (await spk.bt<{ Connected?: boolean } | null>('device', { hci, address: txAddress }))?.Connected === false).catch(() => undefined);
       await new Promise((r) => setTimeout(r, 1500));
     }
     if (!(await hasCachedEndpoints(spk, speaker, txAddress))) throw new Error(`speaker ${hci} could not learn the transmitter's endpoints`);
