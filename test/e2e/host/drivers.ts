@@ -126,11 +126,16 @@ export class PlumbingDriver implements Driver {
     this.routes.delete(address);
   }
 
-  async addSpeaker(address: string): Promise<void> {
+  /** discover, pair and trust by hand */
+  async pair(address: string): Promise<void> {
     await this.tx.bt('agent');
     await this.tx.bt('discover', { hci: this.hci, address, timeoutMs: 40_000 });
     await this.tx.bt('pair', { hci: this.hci, address });
     await this.tx.bt('trust', { hci: this.hci, address });
+  }
+
+  async addSpeaker(address: string): Promise<void> {
+    await this.pair(address);
     await this.prime(address);
     await this.connectA2dp(address);
     await this.route(address, PLUMBING_LATENCY_MS);

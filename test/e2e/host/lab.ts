@@ -16,7 +16,7 @@ import { startH4Framer } from './h4-framer.js';
 import { BTVIRT_BREDR, bootGuest, startBtvirt, stop, type Proc } from './machines.js';
 import { scenarios, type Outcome } from './scenarios.js';
 import { AUDIO_ENV, bringUpSpeakers, bringUpTransmitter, PULSE_SOCKET, setupSpeakerAdapters, usbSource, waitFor } from './services.js';
-import { makePrime } from './speaker-prime.js';
+import { introduceSpeakers, makePrime } from './speaker-prime.js';
 
 const { values } = parseArgs({ options: { plumbing: { type: 'boolean' }, only: { type: 'string' }, results: { type: 'string' } } });
 const root = resolve(process.env.LAB_ROOT ?? process.cwd());
@@ -109,6 +109,8 @@ async function main(): Promise<number> {
         await api.ok('PATCH', '/api/settings', { input: await usbSource(tx) });
       };
       const stopDaemon = async (): Promise<void> => { await tx.stop('blueline'); };
+      await stage('speakers meet the transmitter once (BlueZ 5.66 workaround)', 300_000, () =>
+        introduceSpeakers({ spk, txAddress: txAdapter.address, speakers, log: say, setupSpeakers: () => setupSpeakerAdapters(spk, speakers), tx, pair: (a) => plumbing.pair(a) }));
       await stage('start blueline', 90_000, startDaemon);
       driver = new ApiDriver(api, prime, startDaemon, stopDaemon);
     }

@@ -33,6 +33,28 @@ async function bluetoothdRunning(spk: GuestClient): Promise<boolean> {
   return ps.bluetoothd?.running ?? false;
 }
 
+/**
+ * Before blueline runs: each emulated speaker meets the transmitter once (paired by hand,
+ * primed), then both forget the pairing, but the speaker keeps the endpoint cache, like a
+ * speaker that has seen this Pi before. blueline then scans, pairs and connects from scratch
+ * without ever hitting the acceptor bug (it connects right after pairing, before any prime
+ * could run).
+ */
+export async function introduceSpeakers(deps: PrimeDeps & { tx: GuestClient; pair(address: string): Promise<void> }): Promise<void> {
+  const prime = makePrime(deps);
+  for (const { hci, address } of deps.speakers) {
+    const cache = `/var/lib/bluetooth/${address}/cache/${deps.txAddress}`;
+    await deps.pair(address);
+    await prime(address);
+    await deps.spk.runOk(['cp', cache, `/tmp/lab-cache-${hci}`]);
+    await deps.tx.bt('remove', { hci: 'hci0', address });
+    await deps.spk.bt('remove', { hci, address: deps.txAddress });
+    await deps.spk.runOk(['mkdir', '-p', `/var/lib/bluetooth/${address}/cache`]);
+    await deps.spk.runOk(['cp', `/tmp/lab-cache-${hci}`, cache]);
+    deps.log(`${hci} knows the transmitter's endpoints; pairing forgotten on both sides`);
+  }
+}
+
 export function makePrime(deps: PrimeDeps): (speaker: string) => Promise<void> {
   const { spk, txAddress } = deps;
   return async (speaker: string) => {
