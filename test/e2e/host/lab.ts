@@ -16,7 +16,7 @@ import { startH4Framer } from './h4-framer.js';
 import { BTVIRT_BREDR, bootGuest, startBtvirt, stop, type Proc } from './machines.js';
 import { scenarios, type Outcome } from './scenarios.js';
 import { AUDIO_ENV, bringUpSpeakers, bringUpTransmitter, PULSE_SOCKET, setupSpeakerAdapters, usbSource, waitFor } from './services.js';
-import { introduceSpeakers, makePrime } from './speaker-prime.js';
+import { introduceSpeakers, makePrime, superviseSpeakers } from './speaker-prime.js';
 
 const { values } = parseArgs({ options: { plumbing: { type: 'boolean' }, only: { type: 'string' }, results: { type: 'string' } } });
 const root = resolve(process.env.LAB_ROOT ?? process.cwd());
@@ -71,6 +71,7 @@ async function main(): Promise<number> {
   mkdirSync(out, { recursive: true });
   say(`results in ${out} (${plumbingMode ? 'DIAGNOSTIC plumbing mode: not blueline' : 'blueline via its HTTP API'})`);
   const framers: Server[] = [];
+  let stopSupervising = (): void => undefined;
   const ports = { txAgent: await freePort(), spkAgent: await freePort(), api: await freePort() };
   const tx = new GuestClient('tx', ports.txAgent);
   const spk = new GuestClient('spk', ports.spkAgent);
@@ -111,6 +112,7 @@ async function main(): Promise<number> {
       const stopDaemon = async (): Promise<void> => { await tx.stop('blueline'); };
       await stage('speakers meet the transmitter once (BlueZ 5.66 workaround)', 300_000, () =>
         introduceSpeakers({ spk, txAddress: txAdapter.address, speakers, log: say, setupSpeakers: () => setupSpeakerAdapters(spk, speakers), tx, pair: (a) => plumbing.pair(a) }));
+      stopSupervising = superviseSpeakers({ spk, txAddress: txAdapter.address, speakers, log: say, setupSpeakers: () => setupSpeakerAdapters(spk, speakers) });
       await stage('start blueline', 90_000, startDaemon);
       driver = new ApiDriver(api, prime, startDaemon, stopDaemon);
     }
@@ -132,6 +134,7 @@ async function main(): Promise<number> {
     say(`lab setup failed: ${(err as Error).message}`);
     results.push({ id: 0, name: 'lab setup', outcome: { verdict: 'fail', figures: {}, note: (err as Error).message } });
   } finally {
+    stopSupervising();
     await Promise.all([tx.shutdown(), spk.shutdown()]);
     await new Promise((r) => setTimeout(r, 3000));
     await stopAll();

@@ -34,6 +34,28 @@ async function bluetoothdRunning(spk: GuestClient): Promise<boolean> {
 }
 
 /**
+ * The emulated speakers' bluetoothd 5.66 crashes now and then (SIGSEGV right after
+ * device_bonding_failed status 14, when a link drops while its reverse service discovery is
+ * pending). A speaker's firmware would reboot its stack: the lab restarts it within seconds
+ * and logs it, so blueline meets a speaker that is briefly gone, not a dead lab.
+ */
+export function superviseSpeakers(deps: PrimeDeps): () => void {
+  let busy = false;
+  const timer = setInterval(() => {
+    if (busy) return;
+    busy = true;
+    void (async () => {
+      if (await bluetoothdRunning(deps.spk)) return;
+      deps.log('speaker bluetoothd died (BlueZ 5.66 crash); restarting it');
+      await deps.spk.bt('reset');
+      await startBluetoothd(deps.spk);
+      await deps.setupSpeakers();
+    })().catch((err: Error) => deps.log(`speaker restart failed: ${err.message}`)).finally(() => { busy = false; });
+  }, 2000);
+  return () => clearInterval(timer);
+}
+
+/**
  * Before blueline runs: each emulated speaker meets the transmitter once (paired by hand,
  * primed), then both forget the pairing, but the speaker keeps the endpoint cache, like a
  * speaker that has seen this Pi before. blueline then scans, pairs and connects from scratch
