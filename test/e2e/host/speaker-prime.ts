@@ -66,14 +66,18 @@ export async function introduceSpeakers(deps: PrimeDeps & { tx: GuestClient; pai
   const prime = makePrime(deps);
   for (const { hci, address } of deps.speakers) {
     const cache = `/var/lib/bluetooth/${address}/cache/${deps.txAddress}`;
-    await deps.pair(address);
-    await prime(address);
-    await deps.spk.runOk(['cp', cache, `/tmp/lab-cache-${hci}`]);
-    await deps.tx.bt('remove', { hci: 'hci0', address });
-    await deps.spk.bt('remove', { hci, address: deps.txAddress });
-    await deps.spk.runOk(['mkdir', '-p', `/var/lib/bluetooth/${address}/cache`]);
-    await deps.spk.runOk(['cp', `/tmp/lab-cache-${hci}`, cache]);
-    deps.log(`${hci} knows the transmitter's endpoints; pairing forgotten on both sides`);
+    try {
+      await deps.pair(address);
+      await prime(address);
+      await deps.spk.runOk(['cp', cache, `/tmp/lab-cache-${hci}`]);
+    } catch (err) {
+      // the scenarios that use this speaker will fail and show why; the others can still run
+      deps.log(`${hci} could not meet the transmitter: ${(err as Error).message}`);
+    }
+    await deps.tx.bt('remove', { hci: 'hci0', address }).catch(() => undefined);
+    await deps.spk.bt('remove', { hci, address: deps.txAddress }).catch(() => undefined);
+    const kept = await deps.spk.run(['cp', `/tmp/lab-cache-${hci}`, cache]);
+    deps.log(`${hci}: pairing forgotten on both sides; endpoint cache ${kept.code === 0 ? 'kept' : 'missing'}`);
   }
 }
 
