@@ -1,0 +1,210 @@
+/**
+ * The lab's scenarios. Each returns figures and a verdict; the driver decides whether the
+ * transmitter is blueline (HTTP API) or the lab's own plumbing (diagnostic mode).
+ */
+import { readFileSync } from 'node:fs';
+import { analyseTone, frameTime, median, readWav, type Anchors } from './analysis.js';
+import { CLICK_AMP, latencyFigures, playAndRecord, receivedClicks, TONE_AMP, TONE_HZ, toneFigures, USB_CARD_PLAYBACK, type LabAudio, type ToneFigures } from './audio.js';
+import type { Driver, PlumbingDriver } from './drivers.js';
+import { hostMonoMs } from './guest-client.js';
+import { AUDIO_ENV, powerSpeaker, restartBluetoothd, speakerPcm } from './services.js';
+
+export type Verdict = 'pass' | 'fail' | 'xfail';
+export interface Outcome { verdict: Verdict; figures: Record<string, string | number>; note?: string }
+
+export interface ScenarioContext {
+  driver: Driver;
+  /** always available: for hand-built baselines and repairs outside the driver */
+  plumbing: PlumbingDriver;
+  audio: LabAudio;
+  txAddress: string;
+  speakers: { hci: string; address: string }[];
+}
+
+export interface Scenario { id: number; name: string; run(ctx: ScenarioContext): Promise<Outcome> }
+
+const round = (v: number, digits = 1): number => Math.round(v * 10 ** digits) / 10 ** digits;
+
+function speaker(ctx: ScenarioContext, i: number): { hci: string; address: string } {
+  const s = ctx.speakers[i];
+  if (!s) throw new Error(`the speaker guest has no controller #${i + 1}`);
+  return s;
+}
+
+/** Scenarios after the first need speaker 1 streaming; fail fast when it is not. */
+async function needStreaming(ctx: ScenarioContext): Promise<void> {
+  await ctx.driver.waitStreaming(speaker(ctx, 0).address, 30_000).catch(() => {
+    throw new Error('speaker 1 is not streaming (see scenario 1)');
+  });
+}
+
+function toneVerdict(t: ToneFigures): { ok: boolean; figures: Record<string, number> } {
+  const freqErr = Math.abs(t.frequencyHz - TONE_HZ) / TONE_HZ;
+  const maxGap = Math.max(0, ...t.gapsMs, ...t.stallsMs);
+  const ok = t.analysedSeconds >= 2 && freqErr <= 0.01 && Math.abs(t.levelDb) <= 1 && maxGap <= 20;
+  return { ok, figures: { frequencyHz: round(t.frequencyHz, 2), levelDb: round(t.levelDb, 2), maxGapMs: round(maxGap), gaps: t.gapsMs.length + t.stallsMs.length, analysedS: round(t.analysedSeconds) } };
+}
+
+async function tone(ctx: ScenarioContext, tag: string, spkIndexes: number[], seconds: number): Promise<ToneFigures[]> {
+  const devices = spkIndexes.map((i) => speakerPcm(speaker(ctx, i).hci, ctx.txAddress));
+  const { recordings } = await playAndRecord(ctx.audio, tag, `tone:${TONE_HZ}:${TONE_AMP}`, seconds, devices);
+  return recordings.map(toneFigures);
+}
+
+/**
+ * Plays a long tone, applies a fault, and measures how long until the tone is heard again
+ * at the speaker (recording in short pieces, since the speaker's PCM vanishes while down).
+ */
+async function faultAndResume(ctx: ScenarioContext, tag: string, fault: () => Promise<void>, spkIndex: number): Promise<Outcome> {
+  const { tx, spk, probe, out } = ctx.audio;
+  const s = speaker(ctx, spkIndex);
+  const player = `${tag}-tone`;
+  await tx.start(player, ['/usr/bin/python3', probe, 'play', USB_CARD_PLAYBACK, `tone:${TONE_HZ}:${TONE_AMP}`, '240', `${out}/${player}.json`], AUDIO_ENV);
+  try {
+    await fault();
+    const faultEnd = hostMonoMs();
+    const recover = ctx.driver.recover(s.address).then(() => null, (err: Error) => err);
+    const deadline = faultEnd + 150_000;
+    let attempt = 0;
+    while (hostMonoMs() < deadline) {
+      const name = `${tag}-try${++attempt}`;
+      await spk.start(name, ['/usr/bin/python3', probe, 'record', speakerPcm(s.hci, ctx.txAddress), '2', `${out}/${name}.wav`, `${out}/${name}.json`]);
+      const done = await spk.wait(name, 40_000);
+      if (done.code === 0) {
+        const { rate, channels } = readWav(readFileSync(`${out}/${name}.wav`));
+        const t = analyseTone(channels[0]!, rate, TONE_AMP / Math.SQRT2, 0);
+        if (t.onsetFrame >= 0) {
+          const anchors = JSON.parse(readFileSync(`${out}/${name}.json`, 'utf8')) as Anchors;
+          const heardAt = spk.toHost(frameTime(anchors, t.onsetFrame));
+          const recoverError = await recover;
+          return {
+            verdict: 'pass',
+            figures: { resumeS: round((heardAt - faultEnd) / 1000), attempts: attempt },
+            note: recoverError ? `driver reported: ${recoverError.message}` : undefined,
+          };
+        }
+      }
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    const recoverError = await Promise.race([recover, Promise.resolve(null)]);
+    return { verdict: 'fail', figures: { attempts: attempt }, note: `no tone within 150 s${recoverError ? ` (${recoverError.message})` : ''}` };
+  } finally {
+    await tx.stop(player);
+  }
+}
+
+export const scenarios: Scenario[] = [
+  {
+    id: 1,
+    name: 'scan, pair, connect; tone arrives',
+    async run(ctx) {
+      const started = hostMonoMs();
+      await ctx.driver.addSpeaker(speaker(ctx, 0).address);
+      const connectS = round((hostMonoMs() - started) / 1000);
+      const [t] = await tone(ctx, 's1', [0], 8);
+      const v = toneVerdict(t!);
+      return { verdict: v.ok ? 'pass' : 'fail', figures: { connectS, ...v.figures } };
+    },
+  },
+  {
+    id: 2,
+    name: 'click latency vs a default module-loopback',
+    async run(ctx) {
+      await needStreaming(ctx);
+      const device = speakerPcm(speaker(ctx, 0).hci, ctx.txAddress);
+      const address = speaker(ctx, 0).address;
+      const mine = await playAndRecord(ctx.audio, 's2-route', `clicks:-:${CLICK_AMP}`, 24, [device]);
+      const route = latencyFigures(mine.sent, mine.recordings[0]!, ctx.audio);
+      await ctx.driver.pauseRoute(address);
+      let baseline;
+      try {
+        await ctx.plumbing.connectA2dp(address);
+        await ctx.plumbing.route(address, null);
+        const base = await playAndRecord(ctx.audio, 's2-default', `clicks:-:${CLICK_AMP}`, 24, [device]);
+        baseline = latencyFigures(base.sent, base.recordings[0]!, ctx.audio);
+      } finally {
+        await ctx.plumbing.unroute(address);
+        await ctx.driver.resumeRoute(address);
+      }
+      const ok = route.clicksMatched >= 20 && baseline.clicksMatched >= 20;
+      return {
+        verdict: ok ? 'pass' : 'fail',
+        figures: {
+          medianMs: round(route.medianMs), rangeMs: `${round(route.minMs)}..${round(route.maxMs)}`, clicks: `${route.clicksMatched}/${route.clicksSent}`,
+          defaultLoopbackMedianMs: round(baseline.medianMs), defaultClicks: `${baseline.clicksMatched}/${baseline.clicksSent}`,
+          clockErrorMs: round(route.clockErrorMs),
+        },
+        note: ok ? undefined : 'fewer than 20 clicks matched',
+      };
+    },
+  },
+  {
+    id: 3,
+    name: 'speaker power cycle: audio resumes on its own',
+    async run(ctx) {
+      await needStreaming(ctx);
+      const s = speaker(ctx, 0);
+      return faultAndResume(ctx, 's3', async () => {
+        await powerSpeaker(ctx.audio.spk, s.hci, false);
+        await new Promise((r) => setTimeout(r, 3000));
+        await powerSpeaker(ctx.audio.spk, s.hci, true);
+      }, 0);
+    },
+  },
+  {
+    id: 4,
+    name: 'bluetoothd restart on the Pi: audio resumes on its own',
+    async run(ctx) {
+      await needStreaming(ctx);
+      return faultAndResume(ctx, 's4', () => restartBluetoothd(ctx.audio.tx), 0);
+    },
+  },
+  {
+    id: 5,
+    name: 'two speakers mirrored: both hear the tone; skew',
+    async run(ctx) {
+      await ctx.driver.setMirror();
+      await ctx.driver.addSpeaker(speaker(ctx, 1).address);
+      await ctx.driver.waitStreaming(speaker(ctx, 0).address, 60_000);
+      const tones = await tone(ctx, 's5', [0, 1], 6);
+      const verdicts = tones.map(toneVerdict);
+      const devices = [0, 1].map((i) => speakerPcm(speaker(ctx, i).hci, ctx.txAddress));
+      const clicks = await playAndRecord(ctx.audio, 's5-clicks', `clicks:-:${CLICK_AMP}`, 9, devices);
+      const [a, b] = clicks.recordings.map((r) => receivedClicks(r, ctx.audio.spk));
+      const skews = (a ?? []).map((t) => (b ?? []).reduce((best, u) => (Math.abs(u - t) < Math.abs(best) ? u - t : best), Infinity)).filter((d) => Math.abs(d) < 500);
+      const heard = tones.every((t) => t.onsetFrame >= 0 && Math.abs(t.frequencyHz - TONE_HZ) / TONE_HZ <= 0.01);
+      return {
+        verdict: heard && skews.length >= 3 ? 'pass' : 'fail',
+        figures: {
+          spk1Hz: verdicts[0]?.figures.frequencyHz ?? 0, spk1Db: verdicts[0]?.figures.levelDb ?? 0, spk1MaxGapMs: verdicts[0]?.figures.maxGapMs ?? 0,
+          spk2Hz: verdicts[1]?.figures.frequencyHz ?? 0, spk2Db: verdicts[1]?.figures.levelDb ?? 0, spk2MaxGapMs: verdicts[1]?.figures.maxGapMs ?? 0,
+          skewMedianMs: round(median(skews)), skewClicks: skews.length,
+        },
+      };
+    },
+  },
+  {
+    id: 6,
+    name: 'codec list and switch',
+    async run(ctx): Promise<Outcome> {
+      await needStreaming(ctx);
+      const address = speaker(ctx, 0).address;
+      const codecs = await ctx.driver.codecs(address);
+      const active = await ctx.driver.activeCodec(address);
+      const other = codecs.find((c) => c !== active);
+      if (!other) {
+        return {
+          verdict: 'xfail',
+          figures: { codecs: codecs.join(',') || 'none', active: active ?? 'none' },
+          note: "only one codec: Debian 12's bluez-alsa 4.0 decodes SBC only as an A2DP sink (no aptX/AAC/LDAC decoders packaged), so there is nothing to switch to",
+        };
+      }
+      await ctx.driver.switchCodec(address, other);
+      const now = await ctx.driver.activeCodec(address);
+      const [t] = await tone(ctx, 's6', [0], 5);
+      const heard = t!.onsetFrame >= 0 && Math.abs(t!.frequencyHz - TONE_HZ) / TONE_HZ <= 0.01;
+      return { verdict: now === other && heard ? 'pass' : 'fail', figures: { codecs: codecs.join(','), from: active ?? 'none', to: now ?? 'none', frequencyHz: round(t!.frequencyHz, 2) } };
+    },
+  },
+];
+

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Builds what the lab boots, into $LAB_CACHE (default .lab/ in the repository):
+#   kernel/   Debian's linux-image package, extracted, with depmod run on its modules
+#   initramfs.gz  busybox + the modules needed to mount the host's / over 9p with an overlay
+#   lab.mjs, agent.mjs  the host runner and the in-guest agent, bundled with esbuild
+# and the daemon itself via `npm run build`. Installs the lab's Debian packages when run as root.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+root=$PWD
+cache=${LAB_CACHE:-$root/.lab}
+mkdir -p "$cache"
+
+if [ "$(id -u)" = 0 ] && [ "${LAB_SKIP_APT:-}" != 1 ]; then
+  mapfile -t pkgs < <(sed -e 's/#.*//' -e 's/[[:space:]]//g' .ci/packages/lab.txt | grep -v '^$')
+  missing=()
+  for p in "${pkgs[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p"); done
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "prepare: installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    timeout 600 apt-get update -qq
+    timeout 900 apt-get install -y -qq -o DPkg::Lock::Timeout=600 --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+fi
+
+# Guest kernel: whatever linux-image-amd64 points at, extracted, not installed.
+if [ ! -f "$cache/kernel/.done" ]; then
+  pkg=$(apt-cache depends linux-image-amd64 | sed -n 's/^ *Depends: \(linux-image-[0-9].*-amd64\)$/\1/p' | head -n1)
+  [ -n "$pkg" ] || { echo "prepare: cannot resolve linux-image-amd64 (run apt-get update)" >&2; exit 1; }
+  rm -rf "$cache/kernel" "$cache/deb" && mkdir -p "$cache/deb"
+  (cd "$cache/deb" && timeout 600 apt-get download "$pkg" >/dev/null 2>&1 || timeout 600 apt-get download "$pkg")
+  dpkg-deb -x "$cache"/deb/*.deb "$cache/kernel"
+  rm -rf "$cache/deb"
+  kver=$(ls "$cache/kernel/lib/modules")
+  depmod -b "$cache/kernel" "$kver"
+  cp "$cache/kernel/boot/vmlinuz-$kver" "$cache/vmlinuz"
+  echo "$kver" > "$cache/kernel/.done"
+fi
+kver=$(cat "$cache/kernel/.done")
+
+# Initramfs: busybox, the 9p/overlay/virtio modules in load order, and test/e2e/guest/init.sh as /init.
+if [ ! -f "$cache/initramfs.gz" ] || [ test/e2e/guest/init.sh -nt "$cache/initramfs.gz" ]; then
+  ird=$(mktemp -d)
+  mkdir -p "$ird"/{bin,dev,proc,sys,lower,upper,newroot,mods}
+  cp /bin/busybox "$ird/bin/busybox"
+  for tool in sh mount umount mkdir insmod switch_root cat echo sleep; do ln -s busybox "$ird/bin/$tool"; done
+  for m in virtio_pci 9pnet_virtio 9p overlay; do modprobe -d "$cache/kernel" -S "$kver" --show-depends "$m"; done \
+    | awk '$1 == "insmod" { print $2 }' | awk '!seen[$0]++' > "$ird/mods/order.tmp"
+  : > "$ird/mods/order"
+  while read -r ko; do cp "$ko" "$ird/mods/"; basename "$ko" >> "$ird/mods/order"; done < "$ird/mods/order.tmp"
+  rm "$ird/mods/order.tmp"
+  install -m 0755 test/e2e/guest/init.sh "$ird/init"
+  (cd "$ird" && find . | cpio -o -H newc --quiet | gzip -1) > "$cache/initramfs.gz"
+  rm -rf "$ird"
+fi
+
+if [ "${LAB_SKIP_BUILD:-}" != 1 ]; then
+  timeout 600 npm run build --silent
+fi
+timeout 300 node test/e2e/build.mjs "$cache"
+echo "prepare: kernel $kver, cache $cache"
