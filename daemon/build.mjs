@@ -15,7 +15,13 @@ const skipTypecheck = process.argv.includes('--no-typecheck');
 if (!skipTypecheck) {
   const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
   for (const project of ['tsconfig.json', 'web-ui/tsconfig.json']) {
-    if (existsSync(join(root, project))) execFileSync(process.execPath, [tsc, '-p', project, '--noEmit'], { cwd: root, stdio: 'inherit' });
+    if (!existsSync(join(root, project))) continue;
+    try {
+      execFileSync(process.execPath, [tsc, '-p', project, '--noEmit'], { cwd: root, stdio: 'inherit' });
+    } catch {
+      console.error(`build: type errors in ${project} (listed above)`);
+      process.exit(1);
+    }
   }
 }
 
