@@ -42,6 +42,8 @@ await build({
   banner: {
     js: "#!/usr/bin/env node\nimport { createRequire as __blRequire } from 'node:module';\nconst require = __blRequire(import.meta.url);",
   },
+  // dbus-next's optional helpers (X11 session-bus lookup, native fd passing): never used, left out.
+  external: ['x11', 'usocket'],
   logLevel: 'warning',
 });
 

@@ -4,7 +4,8 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 
-export async function bundleFixture(entry: string): Promise<string> {
+/** `external`: modules left out of the bundle (optional requires such as dbus-next's 'x11'). */
+export async function bundleFixture(entry: string, external: string[] = []): Promise<string> {
   const outdir = await mkdtemp(join(tmpdir(), 'bl-fixture-'));
   const outfile = join(outdir, basename(entry).replace(/\.ts$/, '.mjs'));
   await build({
@@ -15,6 +16,7 @@ export async function bundleFixture(entry: string): Promise<string> {
     format: 'esm',
     target: 'node20',
     banner: { js: "import { createRequire as __r } from 'node:module'; const require = __r(import.meta.url);" },
+    external,
     logLevel: 'error',
   });
   return outfile;

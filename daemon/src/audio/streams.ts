@@ -1,0 +1,113 @@
+/**
+ * The daemon's own streams: the level meter (a peak-detect record stream) and played signals
+ * (the keep-awake tone, the test click train). Each is a small handle with close().
+ * Signals are float32le stereo at 48 kHz; the server converts to the sink's format.
+ */
+import type { PlaybackStream, RecordStream } from 'pulseaudio.js';
+import type { LevelReading } from '../core/ports.js';
+import { LevelDetector, SLICE_RATE } from './level.js';
+import type { ProtocolClient } from './protocol.js';
+
+const FLOAT32LE = 5;
+export const RATE = 48000;
+const CHANNELS = 2;
+const FRAME = 4 * CHANNELS;
+
+export interface StreamHandle {
+  close(): void;
+  /** resolves when the stream ends or fails (the server went away, the device vanished) */
+  readonly ended: Promise<void>;
+}
+
+function endedOf(stream: NodeJS.EventEmitter): Promise<void> {
+  return new Promise((resolve) => {
+    stream.once('close', () => resolve());
+    stream.once('error', () => resolve());
+  });
+}
+
+export async function openMeter(client: ProtocolClient, source: string, onReading: (r: LevelReading) => void): Promise<StreamHandle> {
+  const detector = new LevelDetector();
+  const stream: RecordStream = await client.createRecordStream({
+    sampleSpec: { format: FLOAT32LE, channels: 1, rate: SLICE_RATE },
+    name: source,
+    peakDetect: true,
+    adjustLatency: true,
+    fragmentSize: 4 * 5,
+    dontInhibitAutoSuspend: true,
+    properties: { 'media.name': 'blueline level meter', 'media.role': 'music' },
+  });
+  stream.on('data', (chunk: Buffer) => {
+    for (const r of detector.push(chunk)) onReading(r);
+  });
+  const ended = endedOf(stream);
+  return { close: () => void stream.destroy(), ended };
+}
+
+/** A tone of `seconds` (whole periods, so it loops without a click), float32le stereo. */
+export function toneBuffer(frequency: number, dbfs: number, seconds: number): Buffer {
+  const frames = Math.round(seconds * RATE);
+  const amplitude = 10 ** (dbfs / 20);
+  const buf = Buffer.alloc(frames * FRAME);
+  for (let i = 0; i < frames; i++) {
+    const v = amplitude * Math.sin((2 * Math.PI * frequency * i) / RATE);
+    buf.writeFloatLE(v, i * FRAME);
+    buf.writeFloatLE(v, i * FRAME + 4);
+  }
+  return buf;
+}
+
+/** `count` clicks (1 ms full-scale-ish pulses) every `intervalMs`, then silence to fill the last interval. */
+export function clickTrain(count: number, intervalMs: number, dbfs = -6): Buffer {
+  const per = Math.round((intervalMs / 1000) * RATE);
+  const width = Math.round(RATE / 1000);
+  const amplitude = 10 ** (dbfs / 20);
+  const buf = Buffer.alloc(count * per * FRAME);
+  for (let c = 0; c < count; c++) {
+    for (let i = 0; i < width; i++) {
+      const at = (c * per + i) * FRAME;
+      buf.writeFloatLE(amplitude, at);
+      buf.writeFloatLE(amplitude, at + 4);
+    }
+  }
+  return buf;
+}
+
+async function openPlayback(client: ProtocolClient, sink: string, mediaName: string): Promise<PlaybackStream> {
+  return client.createPlaybackStream({
+    sampleSpec: { format: FLOAT32LE, channels: CHANNELS, rate: RATE },
+    name: sink,
+    targetLength: Math.round(0.1 * RATE) * FRAME,
+    noMove: true,
+    properties: { 'media.name': mediaName, 'media.role': 'music' },
+  });
+}
+
+/** Plays `chunk` over and over until closed. */
+export async function loopSignal(client: ProtocolClient, sink: string, chunk: Buffer, mediaName: string): Promise<StreamHandle> {
+  const stream = await openPlayback(client, sink, mediaName);
+  let open = true;
+  const pump = (): void => {
+    while (open && !stream.destroyed && stream.write(chunk));
+    if (open && !stream.destroyed) stream.once('drain', pump);
+  };
+  stream.on('error', () => undefined);
+  pump();
+  const ended = endedOf(stream);
+  return {
+    close: () => {
+      open = false;
+      stream.destroy();
+    },
+    ended,
+  };
+}
+
+/** Plays `signal` once; resolves when the server has played it (or the stream died). */
+export async function playOnce(client: ProtocolClient, sink: string, signal: Buffer, mediaName: string): Promise<void> {
+  const stream = await openPlayback(client, sink, mediaName);
+  stream.on('error', () => undefined);
+  const ended = endedOf(stream);
+  stream.end(signal);
+  await ended;
+}

@@ -1,0 +1,38 @@
+/**
+ * Reconnect policy per speaker: exponential backoff capped (default 30 s) so an absent
+ * speaker does not flood the 2.4 GHz band, and a clear line between "try again later"
+ * (off, out of range, server busy) and "the speaker said no" (needs the user).
+ */
+import { toBluelineError, type BluelineError } from './errors.js';
+import type { Policy, SpeakerRuntime } from './model.js';
+
+export function backoffDelay(attempts: number, policy: Pick<Policy, 'backoffBaseMs' | 'backoffCapMs'>): number {
+  if (attempts <= 0) return 0;
+  return Math.min(policy.backoffCapMs, policy.backoffBaseMs * 2 ** Math.min(attempts - 1, 20));
+}
+
+/** refused = retrying cannot help until the user acts (re-pair, put the speaker in pairing mode) */
+export function isTerminal(error: BluelineError): boolean {
+  return error.code === 'refused';
+}
+
+export function recordSuccess(rt: SpeakerRuntime): void {
+  rt.attempts = 0;
+  rt.nextRetryAt = null;
+  rt.lastError = null;
+  rt.refused = false;
+}
+
+/** returns the error as a BluelineError, with the runtime updated for the next attempt */
+export function recordFailure(rt: SpeakerRuntime, e: unknown, now: number, policy: Policy): BluelineError {
+  const error = toBluelineError(e, 'Connecting to the speaker failed');
+  rt.lastError = error.reason;
+  if (isTerminal(error)) {
+    rt.refused = true;
+    rt.nextRetryAt = null;
+    return error;
+  }
+  rt.attempts += 1;
+  rt.nextRetryAt = now + backoffDelay(rt.attempts, policy);
+  return error;
+}

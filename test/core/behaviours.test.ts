@@ -1,0 +1,187 @@
+/** What a user expects of the controller, on the simulated world with a manual clock. */
+import t from 'tap';
+import { createRig, JUST_WORKS, LOW_BATTERY, PIN_SPEAKER, phaseOf } from '../helpers/sim-rig.js';
+
+t.test('at boot, two known speakers connect on their own and audio flows', async (t) => {
+  const rig = await createRig({ speakers: [JUST_WORKS, PIN_SPEAKER], settings: { mode: 'stereo-split' } });
+  t.teardown(() => rig.close());
+  await rig.until(() => rig.world.audio.routes().length === 2, 10_000);
+  const channels = Object.fromEntries(rig.world.audio.routes().map((r) => [r.spec.address, r.spec.channel]));
+  t.same(channels, { [JUST_WORKS]: 'left', [PIN_SPEAKER]: 'right' });
+  t.equal(rig.controller.health().healthy, true);
+  const streamingEvents = rig.events.filter((e) => e.type === 'speaker' && e.speaker.phase === 'streaming');
+  t.equal(streamingEvents.length, 2, 'one streaming event per speaker');
+});
+
+t.test('an absent speaker: unreachable, retried with backoff capped at 30 s; success resets it', async (t) => {
+  const rig = await createRig({ speakers: [LOW_BATTERY], start: false });
+  t.teardown(() => rig.close());
+  rig.world.faults.speakerPower(LOW_BATTERY, false);
+  await rig.controller.start();
+  await rig.advance(5 * 60_000);
+  const view = rig.controller.speakers().find((s) => s.address === LOW_BATTERY);
+  t.equal(view?.phase, 'unreachable');
+  t.ok(view?.nextRetryAt, 'the panel shows when the next attempt is due');
+  const attempts = rig.logs.filter((l) => l.msg === 'connecting speaker').map((l) => l.time as number);
+  const gaps = attempts.slice(1).map((at, i) => at - attempts[i]!);
+  t.ok(Math.max(...gaps) <= 30_000 + 2_000 + 200, `longest gap ${Math.max(...gaps)} ms (cap 30 s + page timeout)`);
+  t.comment(gaps.join(' '));
+  t.ok(Math.max(...gaps) >= 30_000, 'the backoff reached its cap');
+  t.ok(attempts.length < 20, `${attempts.length} attempts in 5 minutes, not a flood`);
+  t.equal(rig.logs.filter((l) => l.msg === 'speaker not reachable; will retry' && l.level >= 30).length, 1, 'the first failure at info, the rest at debug');
+  rig.world.faults.speakerPower(LOW_BATTERY, true);
+  await rig.until(() => phaseOf(rig, LOW_BATTERY) === 'streaming', 35_000);
+  t.equal(rig.controller.speakers()[0]?.lastError, null, 'error cleared');
+});
+
+t.test('a speaker that refuses: no retries, a problem for the user; connect() tries again', async (t) => {
+  const rig = await createRig({ speakers: [JUST_WORKS] });
+  t.teardown(() => rig.close());
+  await rig.until(() => phaseOf(rig, JUST_WORKS) === 'streaming');
+  rig.world.faults.speakerLosesKey(JUST_WORKS);
+  await rig.until(() => phaseOf(rig, JUST_WORKS) === 'refused');
+  const before = rig.logs.filter((l) => l.msg === 'connecting speaker').length;
+  await rig.advance(5 * 60_000);
+  t.equal(rig.logs.filter((l) => l.msg === 'connecting speaker').length, before, 'no more attempts');
+  t.ok(rig.controller.status().problems.some((p) => p.id === `speaker-refused:${JUST_WORKS}`));
+  t.ok(rig.events.some((e) => e.type === 'error' && e.address === JUST_WORKS), 'an error event for the panel');
+  const tried = t.rejects(rig.controller.connect(JUST_WORKS), { code: 'refused' });
+  await rig.advance(2_000);
+  await tried;
+});
+
+t.test('pairing a second speaker while the first plays', async (t) => {
+  const rig = await createRig({ speakers: [JUST_WORKS], settings: { mode: 'mirror' } });
+  t.teardown(() => rig.close());
+  await rig.until(() => phaseOf(rig, JUST_WORKS) === 'streaming');
+  const playing = rig.world.audio.routes()[0]?.id;
+  const scan = rig.controller.startScan(10);
+  await rig.advance(2_000);
+  await scan;
+  t.equal(phaseOf(rig, PIN_SPEAKER), 'discovered');
+  const pairing = rig.controller.pair(PIN_SPEAKER);
+  await rig.advance(100);
+  t.equal(rig.controller.status().pairing, PIN_SPEAKER);
+  t.ok(rig.controller.status().problems.some((p) => p.id === 'pairing'), 'the panel says reconnects are paused');
+  t.equal(rig.controller.status().scan.active, false, 'discovery stopped for pairing');
+  await t.rejects(rig.controller.pair(LOW_BATTERY), { code: 'conflict' });
+  await rig.advance(3_000);
+  const view = await pairing;
+  t.equal(view.known, true);
+  t.ok(rig.events.some((e) => e.type === 'agent' && e.prompt.kind === 'request-pincode' && e.prompt.pincode === '0000'), 'the agent tried PIN 0000');
+  await rig.until(() => phaseOf(rig, PIN_SPEAKER) === 'streaming');
+  t.equal(rig.world.audio.routes().find((r) => r.spec.address === JUST_WORKS)?.id, playing, 'the first speaker never stopped');
+  t.equal(rig.store.read().speakers.length, 2, 'persisted');
+});
+
+t.test('pairing refused by the speaker is reported, nothing is added', async (t) => {
+  const rig = await createRig({ speakers: [] });
+  t.teardown(() => rig.close());
+  rig.world.faults.refusePairing(LOW_BATTERY);
+  const scan = rig.controller.startScan(5);
+  await rig.advance(2_000);
+  await scan;
+  const pairing = t.rejects(rig.controller.pair(LOW_BATTERY), { code: 'refused' });
+  await rig.advance(3_000);
+  await pairing;
+  t.equal(rig.store.read().speakers.length, 0);
+  t.equal(rig.controller.status().pairing, null);
+});
+
+t.test('volume, mute, codec, delay and mode: applied live and persisted', async (t) => {
+  const rig = await createRig({ speakers: [PIN_SPEAKER, JUST_WORKS] });
+  t.teardown(() => rig.close());
+  await rig.until(() => phaseOf(rig, PIN_SPEAKER) === 'streaming');
+  const sink = () => rig.world.audio.speakerSinks().find((s) => s.address === PIN_SPEAKER);
+  await rig.controller.updateSpeaker(PIN_SPEAKER, { volume: 35, muted: true });
+  await rig.advance(500);
+  t.same(sink()?.volume, [0.35, 0.35]);
+  t.equal(sink()?.muted, true);
+  await rig.controller.updateSpeaker(PIN_SPEAKER, { codec: 'aptx' });
+  await rig.until(() => sink()?.codec === 'aptx' && phaseOf(rig, PIN_SPEAKER) === 'streaming');
+  t.same(sink()?.volume, [0.35, 0.35], 'volume survives the codec switch');
+  await rig.controller.updateSpeaker(PIN_SPEAKER, { codec: 'ldac' });
+  await rig.advance(2_000);
+  t.equal(sink()?.codec, 'aptx', 'a codec the speaker lacks is not applied');
+  t.ok(rig.events.some((e) => e.type === 'error' && /LDAC/.test(e.message)), 'and the panel is told');
+  await rig.controller.updateSettings({ mode: 'mirror' });
+  await rig.until(() => rig.world.audio.routes().length === 2);
+  await rig.controller.updateSpeaker(JUST_WORKS, { delayMs: -40 });
+  await rig.until(() => rig.world.audio.routes().find((r) => r.spec.address === PIN_SPEAKER)?.spec.delayMs === 40);
+  const saved = rig.store.read();
+  t.match(saved.speakers.find((s) => s.address === PIN_SPEAKER), { volume: 35, muted: true, codec: 'ldac' });
+  t.equal(saved.settings.mode, 'mirror');
+  t.equal(saved.speakers.find((s) => s.address === JUST_WORKS)?.delayMs, -40);
+  t.ok(rig.events.some((e) => e.type === 'settings' && e.settings.mode === 'mirror'));
+  await t.rejects(rig.controller.updateSpeaker(JUST_WORKS, { volume: 101 }), { code: 'invalid' });
+  await t.rejects(rig.controller.updateSettings({ latencyMs: 0 }), { code: 'invalid' });
+});
+
+t.test('a failed state write: the command fails and nothing changes', async (t) => {
+  const rig = await createRig({ speakers: [JUST_WORKS] });
+  t.teardown(() => rig.close());
+  rig.store.failNext = true;
+  await t.rejects(rig.controller.updateSpeaker(JUST_WORKS, { volume: 10 }), { code: 'failed' });
+  t.equal(rig.controller.speakers()[0]?.volume, 70);
+  await rig.controller.updateSpeaker(JUST_WORKS, { volume: 10 });
+  t.equal(rig.store.read().speakers[0]?.volume, 10, 'the next change is saved');
+});
+
+t.test('idle policy: let go after N minutes without input, back when the Echo talks', async (t) => {
+  const rig = await createRig({ speakers: [JUST_WORKS], settings: { idleDisconnectMinutes: 2 } });
+  t.teardown(() => rig.close());
+  await rig.until(() => phaseOf(rig, JUST_WORKS) === 'streaming');
+  await rig.advance(2 * 60_000 + 1_000);
+  t.equal(phaseOf(rig, JUST_WORKS), 'idle-disconnected');
+  t.equal(rig.world.bluetooth.devices().find((d) => d.address === JUST_WORKS)?.connected, false, 'the speaker was let go');
+  await rig.advance(60_000);
+  t.equal(rig.logs.filter((l) => l.msg === 'connecting speaker').length, 1, 'no reconnects while idle');
+  rig.world.faults.echoTalking(true);
+  const took = await rig.until(() => phaseOf(rig, JUST_WORKS) === 'streaming');
+  t.ok(took <= 5_000, `playing ${took} ms after the input came back`);
+});
+
+t.test('keep-awake follows the setting', async (t) => {
+  const rig = await createRig({ speakers: [JUST_WORKS] });
+  t.teardown(() => rig.close());
+  await rig.until(() => phaseOf(rig, JUST_WORKS) === 'streaming');
+  await rig.advance(500);
+  t.same(rig.world.sim.audio.keepAwakeSet(), [JUST_WORKS]);
+  await rig.controller.updateSettings({ keepAwake: false });
+  await rig.advance(500);
+  t.same(rig.world.sim.audio.keepAwakeSet(), []);
+});
+
+t.test('disconnect and forget', async (t) => {
+  const rig = await createRig({ speakers: [JUST_WORKS] });
+  t.teardown(() => rig.close());
+  await rig.until(() => phaseOf(rig, JUST_WORKS) === 'streaming');
+  const off = rig.controller.disconnect(JUST_WORKS);
+  await rig.advance(1_000);
+  t.equal((await off).phase, 'disabled');
+  await rig.advance(60_000);
+  t.equal(rig.world.bluetooth.devices().find((d) => d.address === JUST_WORKS)?.connected, false, 'stays disconnected');
+  const on = rig.controller.connect(JUST_WORKS);
+  await rig.advance(1_000);
+  await on;
+  await rig.until(() => phaseOf(rig, JUST_WORKS) === 'streaming');
+  await rig.controller.forget(JUST_WORKS);
+  await rig.advance(1_000);
+  t.equal(rig.store.read().speakers.length, 0);
+  t.equal(rig.world.audio.routes().length, 0);
+  t.notOk(rig.controller.speakers().some((s) => s.address === JUST_WORKS), 'BlueZ forgot it too');
+  t.ok(rig.events.some((e) => e.type === 'speaker-removed' && e.address === JUST_WORKS));
+});
+
+t.test('the reconcile loop reports each pass and stays alive', async (t) => {
+  const rig = await createRig({ speakers: [JUST_WORKS] });
+  t.teardown(() => rig.close());
+  const passes: boolean[] = [];
+  const off = rig.controller.onReconcilePass((p) => passes.push(p.health.healthy));
+  await rig.advance(30_000);
+  off();
+  t.ok(passes.length >= 6, `${passes.length} passes in 30 s (slow timer 5 s)`);
+  t.equal(passes.at(-1), true);
+  t.equal(rig.controller.loopAlive(), true);
+  t.match(rig.controller.health().summary, /1\/1 playing: Kitchen Boombox sbc/);
+});
