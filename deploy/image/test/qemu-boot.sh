@@ -36,10 +36,8 @@ SETTINGS
 sed -i 's/\\r$/\r/' "$work/blueline.txt"
 mcopy -i "$work/disk.img@@4M" "$work/blueline.txt" ::blueline.txt
 
-# QEMU's usb-audio is playback only; blueline-test-line-in.service adds a UAC2 line-in
-# (see deploy/image/overlay/usr/lib/blueline-image/test-line-in).
-append="console=ttyAMA0 root=LABEL=RASPIROOT rw rootwait net.ifnames=0 \
-systemd.wants=blueline-test-line-in.service systemd.wants=blueline-selftest.service"
+# QEMU's usb-audio (the only emulated USB sound card) has no capture side: see docs/install.md.
+append="console=ttyAMA0 root=LABEL=RASPIROOT rw rootwait net.ifnames=0 systemd.wants=blueline-selftest.service"
 started=$SECONDS
 timeout "$timeout_s" qemu-system-aarch64 -M virt -cpu cortex-a72 -smp 2 -m 1024 \
   -display none -monitor none -serial "file:$work/console.log" -no-reboot \
