@@ -12,14 +12,16 @@ img=$out/blueline-rpi-arm64.img
 timeout_s=${BOOT_TIMEOUT:-900}
 for f in "$img" "$out/vmlinuz" "$out/initrd.img"; do [ -f "$f" ] || { echo "qemu-boot: $f missing; build the image first" >&2; exit 2; }; done
 work=$(mktemp -d /tmp/blueline-boot.XXXX)
-qemu_pid=
+qemu_pid= usbip_pid=
 cleanup() {
   [ -n "$qemu_pid" ] && kill "$qemu_pid" 2>/dev/null && wait "$qemu_pid" 2>/dev/null
+  [ -n "$usbip_pid" ] && kill "$usbip_pid" 2>/dev/null && wait "$usbip_pid" 2>/dev/null
   [ -n "${KEEP_LOG:-}" ] && cp "$work/console.log" "$KEEP_LOG"
   rm -rf "$work"
 }
 trap cleanup EXIT
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+port=$(free_port) usbip_port=$(free_port)
 # A sparse copy with 1 GiB more (first boot grows the root filesystem) and a first-boot
 # settings file on the FAT partition (4 MiB into the disk), so first boot is tested too.
 cp --sparse=always "$img" "$work/disk.img"
@@ -36,8 +38,13 @@ SETTINGS
 sed -i 's/\\r$/\r/' "$work/blueline.txt"
 mcopy -i "$work/disk.img@@4M" "$work/blueline.txt" ::blueline.txt
 
-# QEMU's usb-audio (the only emulated USB sound card) has no capture side: see docs/install.md.
-append="console=ttyAMA0 root=LABEL=RASPIROOT rw rootwait net.ifnames=0 systemd.wants=blueline-selftest.service"
+# QEMU's usb-audio is playback only, so the line-in is a USB Audio Class device emulated here
+# and attached in the guest over USB/IP (blueline-test-line-in.service, vhci-hcd).
+node "$root/deploy/image/test/usbip-line-in.mjs" "$usbip_port" > "$work/usbip.log" 2>&1 &
+usbip_pid=$!
+append="console=ttyAMA0 root=LABEL=RASPIROOT rw rootwait net.ifnames=0 \
+systemd.wants=blueline-test-line-in.service blueline.test_usbip=10.0.2.2:$usbip_port \
+systemd.wants=blueline-selftest.service"
 started=$SECONDS
 timeout "$timeout_s" qemu-system-aarch64 -M virt -cpu cortex-a72 -smp 2 -m 1024 \
   -display none -monitor none -serial "file:$work/console.log" -no-reboot \
