@@ -36,7 +36,7 @@ check "blueline.service enabled" systemctl.distrib is-enabled blueline.service
 check "blueline.socket enabled" systemctl.distrib is-enabled blueline.socket
 check "audio-session drop-in names the user's UID" grep -q "XDG_RUNTIME_DIR=/run/user/$(id -u blueline)$" /etc/systemd/system/blueline.service.d/10-audio-session.conf
 check "linger enabled" test -e /var/lib/systemd/linger/blueline
-check "WirePlumber settings for blueline's session" test -f /var/lib/blueline/.config/wireplumber/wireplumber.conf.d/50-blueline.conf
+check "WirePlumber 0.5 settings for blueline's session" test -f /var/lib/blueline/.config/wireplumber/wireplumber.conf.d/50-blueline.conf
 check "D-Bus policy installed" test -f /usr/share/dbus-1/system.d/blueline.conf
 check "bluetoothd drop-in installed" test -f /usr/lib/systemd/system/bluetooth.service.d/blueline.conf
 check "units verify in the installed system" sh -c "systemd-analyze verify --man=no blueline.service blueline.socket bluetooth.service 2>&1 | tee /dev/stderr | grep -q . && exit 1 || exit 0"
