@@ -1,13 +1,13 @@
 /**
- * The BluelineApi the web tests run against, with the facts the tests need about it.
- * Today: FakeApi (test/helpers/fake-api.ts).
+ * The BluelineApi the web tests run against: the real controller on the simulated world in
+ * real time (sim-api.ts), with the Echo talking all the time so the level meter moves.
  */
 import type { BluelineApi } from '../../daemon/src/core/api.js';
-import { FakeApi } from './fake-api.js';
+import { simulatedApi } from './sim-api.js';
 
 export interface PanelApi {
   api: BluelineApi;
-  /** a known, connected speaker */
+  /** a known speaker, streaming at start */
   known: string;
   /** an address no scan will ever find */
   unknown: string;
@@ -21,12 +21,11 @@ export interface PanelApi {
 }
 
 export async function panelApi(): Promise<PanelApi> {
-  const api = new FakeApi();
-  api.startLevels();
+  const sim = await simulatedApi({ world: { echo: false } });
+  sim.world.faults.echoTalking(true);
+  const { api, known, unknown, pinSpeaker, otherCodec, stop } = sim;
   return {
-    api, known: '00:11:22:33:44:55', unknown: '0A:0B:0C:0D:0E:0F',
-    pinSpeaker: { address: '00:11:22:33:44:77', pin: '4321' }, otherCodec: 'aac',
-    setInputPresent: (present) => api.setInputPresent(present),
-    stop: async () => api.stop(),
+    api, known, unknown, pinSpeaker, otherCodec, stop,
+    setInputPresent: (present) => (present ? sim.world.faults.plugUsbCard() : sim.world.faults.unplugUsbCard()),
   };
 }
