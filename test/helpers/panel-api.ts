@@ -1,9 +1,9 @@
 /**
- * The BluelineApi the web tests run against, with the facts the tests need about it.
- * Today: FakeApi (test/helpers/fake-api.ts).
+ * The BluelineApi the web tests run against, with the facts the tests need about it:
+ * the real controller on the simulated world (test/helpers/sim-api.ts).
  */
 import type { BluelineApi } from '../../daemon/src/core/api.js';
-import { FakeApi } from './fake-api.js';
+import { simulatedApi } from './sim-api.js';
 
 export interface PanelApi {
   api: BluelineApi;
@@ -21,12 +21,5 @@ export interface PanelApi {
 }
 
 export async function panelApi(): Promise<PanelApi> {
-  const api = new FakeApi();
-  api.startLevels();
-  return {
-    api, known: '00:11:22:33:44:55', unknown: '0A:0B:0C:0D:0E:0F',
-    pinSpeaker: { address: '00:11:22:33:44:77', pin: '4321' }, otherCodec: 'aac',
-    setInputPresent: (present) => api.setInputPresent(present),
-    stop: async () => api.stop(),
-  };
+  return simulatedApi();
 }
