@@ -81,7 +81,7 @@ for (const c of cases) {
         await new Promise((r) => setTimeout(r, 100));
       }
       const refused = await web.request({ method: 'POST', url: c.url });
-      t.equal(refused.statusCode, 502, `pairing without the PIN is refused: ${refused.body}`);
+      t.equal(refused.statusCode, 422, `pairing without the PIN is refused: ${refused.body}`);
       t.equal(refused.json().error, 'refused');
     }
     const res = await send(c);

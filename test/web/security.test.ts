@@ -71,7 +71,7 @@ t.test('BluelineError codes become HTTP statuses with the plain-language reason'
   const web = await startWeb(t, api);
   await web.setup();
   const expected: Record<ErrorCode, number> = {
-    invalid: 400, 'not-found': 404, conflict: 409, busy: 409, unsupported: 422, unavailable: 503, timeout: 504, unreachable: 502, refused: 502, failed: 502,
+    invalid: 400, 'not-found': 404, conflict: 409, busy: 409, unsupported: 422, unavailable: 503, timeout: 504, unreachable: 424, refused: 422, failed: 502,
   };
   for (const [code, status] of Object.entries(expected)) {
     api.failNext = new BluelineError(code as ErrorCode, `reason for ${code}`, { detail: 'internal detail' });

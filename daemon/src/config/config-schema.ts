@@ -45,8 +45,6 @@ export const ConfigSchema = Type.Object(
       {
         /** PulseAudio-protocol server; null = PULSE_SERVER, else the usual places */
         server: Type.Union([Type.String({ minLength: 1, maxLength: 256 }), Type.Null()], { default: null }),
-        /** force this capture source instead of finding the USB card */
-        input: Type.Union([Type.String({ minLength: 1, maxLength: 256 }), Type.Null()], { default: null }),
       },
       { default: {}, additionalProperties: false },
     ),

@@ -48,6 +48,10 @@ export function toBluelineError(e: unknown, fallbackReason = 'something went wro
   return new BluelineError('failed', fallbackReason, { cause: e, detail });
 }
 
+/**
+ * 4xx for everything the user or the speaker can change (a refused pairing, a speaker that is
+ * off); 5xx only when blueline or a server it depends on failed.
+ */
 export function httpStatusFor(code: ErrorCode): number {
   switch (code) {
     case 'invalid':
@@ -58,13 +62,14 @@ export function httpStatusFor(code: ErrorCode): number {
     case 'busy':
       return 409;
     case 'unsupported':
+    case 'refused':
       return 422;
+    case 'unreachable':
+      return 424;
     case 'unavailable':
       return 503;
     case 'timeout':
       return 504;
-    case 'unreachable':
-    case 'refused':
     case 'failed':
       return 502;
   }
