@@ -167,7 +167,11 @@ export function health(v: ViewInput, speakers: SpeakerView[], issues: Problem[])
   for (const s of views) if (!idle && s.phase !== 'streaming' && s.phase !== 'refused') reasons.push(`${s.name} is ${s.phase}`);
   const input = inputView(v);
   const parts = [
-    idle ? 'idle (no input)' : `${playing.length}/${used.length} playing` + (views.length ? `: ${views.map((s) => `${s.name} ${s.phase === 'streaming' ? (s.codec ?? '?') : s.phase}`).join(', ')}` : ''),
+    used.length === 0
+      ? 'no speaker set up'
+      : idle
+        ? 'idle (no input)'
+        : `${playing.length}/${used.length} playing: ${views.map((s) => `${s.name} ${s.phase === 'streaming' ? (s.codec ?? '?') : s.phase}`).join(', ')}`,
     `input ${input.present ? (input.signal ? 'signal' : 'silent') : 'missing'}`,
   ];
   if (!v.observed.bluetoothUp) parts.push('bluetooth down');
