@@ -185,3 +185,25 @@ t.test('the reconcile loop reports each pass and stays alive', async (t) => {
   t.equal(rig.controller.loopAlive(), true);
   t.match(rig.controller.health().summary, /1\/1 playing: Kitchen Boombox sbc/);
 });
+
+t.test('watchdog: a hung Bluetooth call does not stop the loop; a pass stuck on audio does', async (t) => {
+  const rig = await createRig({ speakers: [JUST_WORKS, PIN_SPEAKER], settings: { mode: 'mirror' } });
+  t.teardown(() => rig.close());
+  await rig.until(() => rig.world.audio.routes().length === 2);
+  let release = (): void => undefined;
+  const never = new Promise<void>((resolve) => (release = resolve));
+  rig.world.sim.bluetooth.disconnect = () => never;
+  await rig.controller.updateSettings({ mode: 'single' });
+  await rig.advance(120_000);
+  t.equal(rig.controller.loopAlive(), true, 'disconnect hangs in the background, passes go on');
+  t.equal(rig.world.audio.routes().length, 1, 'the unused speaker lost its route meanwhile');
+  rig.world.sim.audio.setVolume = () => never;
+  await rig.controller.updateSpeaker(JUST_WORKS, { volume: 10 });
+  await rig.advance(30_000);
+  t.equal(rig.controller.loopAlive(), true, 'a long call is not yet a stuck loop');
+  await rig.advance(40_000);
+  t.equal(rig.controller.loopAlive(), false, 'stuck for over a minute: no more WATCHDOG=1');
+  release();
+  await rig.advance(1_000);
+  t.equal(rig.controller.loopAlive(), true, 'and alive again once the call returns');
+});
