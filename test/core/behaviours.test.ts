@@ -207,3 +207,13 @@ t.test('watchdog: a hung Bluetooth call does not stop the loop; a pass stuck on 
   await rig.advance(1_000);
   t.equal(rig.controller.loopAlive(), true, 'and alive again once the call returns');
 });
+
+t.test('a connect that "succeeds" without a link is retried with backoff, not on every pass', async (t) => {
+  const rig = await createRig({ speakers: [JUST_WORKS], start: false });
+  t.teardown(() => rig.close());
+  rig.world.sim.bluetooth.connectAudio = async () => undefined; // BlueZ says yes, nothing happens
+  await rig.controller.start();
+  await rig.advance(60_000);
+  const attempts = rig.logs.filter((l) => l.msg === 'connecting speaker').length;
+  t.ok(attempts >= 3 && attempts <= 10, `${attempts} attempts in a minute`);
+});

@@ -5,7 +5,7 @@
  */
 import type { Logger } from 'pino';
 import type { BtAddress } from './address.js';
-import { recordFailure, recordSuccess } from './backoff.js';
+import { recordAttempt, recordFailure } from './backoff.js';
 import type { Clock } from './clock.js';
 import { toBluelineError, type BluelineError } from './errors.js';
 import { freshRuntime, type Action, type Policy, type SpeakerRuntime } from './model.js';
@@ -109,7 +109,7 @@ export class Executor {
       .connectAudio(action.adapter, action.address)
       .then(
         () => {
-          recordSuccess(rt);
+          recordAttempt(rt, this.deps.clock.now(), this.deps.policy);
           log.info({ address: action.address }, 'speaker connected');
         },
         (e: unknown) => {

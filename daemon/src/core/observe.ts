@@ -8,6 +8,7 @@ import type { BtAddress } from './address.js';
 import type { Executor } from './executor.js';
 import type { Observed } from './model.js';
 import type { AudioPort, BluetoothPort } from './ports.js';
+import { recordSuccess } from './backoff.js';
 import { deviceFor } from './reconcile.js';
 
 export interface ObserveInput {
@@ -42,7 +43,10 @@ export function observe({ bluetooth, audio, executor, desired, now, lastSignalAt
     const device = deviceFor(speaker, observed);
     if (device?.connected) {
       rt.lastAdapter = device.adapter;
-      if (rt.linkSince === null) Object.assign(rt, { linkSince: now, attempts: 0, nextRetryAt: null, refused: false, lastError: null });
+      // the link came up (the speaker is reachable) or the audio profile is there: backoff over
+      const profileUp = observed.sinks.some((s) => s.address === speaker.address);
+      if (rt.linkSince === null || (profileUp && rt.attempts > 0)) recordSuccess(rt);
+      rt.linkSince ??= now;
     } else rt.linkSince = null;
   }
   return observed;
