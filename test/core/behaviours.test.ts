@@ -217,3 +217,17 @@ t.test('a connect that "succeeds" without a link is retried with backoff, not on
   const attempts = rig.logs.filter((l) => l.msg === 'connecting speaker').length;
   t.ok(attempts >= 3 && attempts <= 10, `${attempts} attempts in a minute`);
 });
+
+t.test('a speaker heard by a scan is retried at once, not when its backoff ends', async (t) => {
+  const rig = await createRig({ speakers: [LOW_BATTERY], start: false });
+  t.teardown(() => rig.close());
+  rig.world.faults.speakerPower(LOW_BATTERY, false);
+  await rig.controller.start();
+  await rig.advance(3 * 60_000); // backoff at its 30 s cap
+  rig.world.faults.speakerPower(LOW_BATTERY, true);
+  const scan = rig.controller.startScan(10);
+  await rig.advance(100);
+  await scan;
+  const took = await rig.until(() => phaseOf(rig, LOW_BATTERY) === 'streaming', 30_000);
+  t.ok(took <= 5_000, `streaming ${took} ms after it was switched on during a scan`);
+});

@@ -47,7 +47,11 @@ export function observe({ bluetooth, audio, executor, desired, now, lastSignalAt
       const profileUp = observed.sinks.some((s) => s.address === speaker.address);
       if (rt.linkSince === null || (profileUp && rt.attempts > 0)) recordSuccess(rt);
       rt.linkSince ??= now;
-    } else rt.linkSince = null;
+    } else {
+      rt.linkSince = null;
+      // a scan hears it (RSSI): it is back in reach, so the backoff wait is pointless
+      if (device?.rssi != null && rt.nextRetryAt !== null && !rt.refused) rt.nextRetryAt = null;
+    }
   }
   return observed;
 }
