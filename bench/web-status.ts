@@ -8,7 +8,8 @@
 // The server runs in a child process (bench/web-status-server.ts). Figures go to docs/web.md.
 import { spawn } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { Agent, get, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -62,6 +63,15 @@ sse.on('error', () => {});
 sse.end();
 
 const statusBytes = (await fetchBytes('/api/status')).bytes; // also warms up
+/** the server's CPU time (user + system, ms) from /proc: a figure a busy machine does not inflate much */
+const cpuMs = () => {
+  const fields = readFileSync(`/proc/${server.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+};
+const idleStart = cpuMs();
+await new Promise((r) => setTimeout(r, 5000));
+const idleCpuPerSecond = (cpuMs() - idleStart) / 5;
+const cpuStart = cpuMs();
 const latencies: number[] = [];
 let errors = 0;
 const total = rate * seconds;
@@ -75,6 +85,7 @@ await Promise.all(Array.from({ length: total }, (_, i) => new Promise<void>((res
       .finally(resolve);
   }, Math.max(0, due - performance.now()));
 })));
+const cpuUsed = cpuMs() - cpuStart - idleCpuPerSecond * seconds;
 sse.destroy();
 agent.destroy();
 server.kill('SIGTERM');
@@ -85,5 +96,7 @@ const sorted = latencies.sort((a, b) => a - b);
 const q = (p: number) => (sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN).toFixed(2);
 console.log(`| measure | value |\n|---|---|`);
 console.log(`| GET /api/status, ${rate}/s for ${seconds} s (${sorted.length} ok, ${errors} errors) | p50 ${q(50)} ms, p90 ${q(90)} ms, p99 ${q(99)} ms, max ${q(100)} ms |`);
+console.log(`| server CPU per status request (beyond its idle use with one panel open, ${idleCpuPerSecond.toFixed(1)} ms/s) | ${(cpuUsed / total).toFixed(3)} ms |`);
 console.log(`| /api/status body (JSON) | ${statusBytes} bytes |`);
+console.log(`| machine load average at the end (1 min, 2 cores shared) | ${loadavg()[0]!.toFixed(1)} |`);
 console.log(`| first load (index.html + ${assets.join(', ')}), gzipped | ${(firstLoad / 1024).toFixed(1)} KiB |`);

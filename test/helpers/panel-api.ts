@@ -1,13 +1,13 @@
 /**
- * The BluelineApi the web tests run against, with the facts the tests need about it:
- * the real controller on the simulated world (test/helpers/sim-api.ts).
+ * The BluelineApi the web tests run against: the real controller on the simulated world in
+ * real time (sim-api.ts), with the Echo talking all the time so the level meter moves.
  */
 import type { BluelineApi } from '../../daemon/src/core/api.js';
 import { simulatedApi } from './sim-api.js';
 
 export interface PanelApi {
   api: BluelineApi;
-  /** a known, connected speaker */
+  /** a known speaker, streaming at start */
   known: string;
   /** an address no scan will ever find */
   unknown: string;
@@ -21,5 +21,11 @@ export interface PanelApi {
 }
 
 export async function panelApi(): Promise<PanelApi> {
-  return simulatedApi();
+  const sim = await simulatedApi({ world: { echo: false } });
+  sim.world.faults.echoTalking(true);
+  const { api, known, unknown, pinSpeaker, otherCodec, stop } = sim;
+  return {
+    api, known, unknown, pinSpeaker, otherCodec, stop,
+    setInputPresent: (present) => (present ? sim.world.faults.plugUsbCard() : sim.world.faults.unplugUsbCard()),
+  };
 }

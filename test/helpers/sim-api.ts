@@ -6,7 +6,7 @@ import { pino, type Logger } from 'pino';
 import { defaultSpeaker, defaultState } from '../../daemon/src/config/state-schema.js';
 import { createController, type Controller } from '../../daemon/src/core/controller.js';
 import { SIM_SPEAKERS, type SimSpeakerSpec } from '../../daemon/src/sim/catalog.js';
-import { createSimulatedWorld, type SimulatedWorld } from '../../daemon/src/sim/world.js';
+import { createSimulatedWorld, type SimulatedWorld, type SimulatedWorldOptions } from '../../daemon/src/sim/world.js';
 import { MemoryStore } from './memory-store.js';
 
 /** a speaker whose PIN none of the agent's defaults guess */
@@ -29,12 +29,12 @@ export interface SimulatedApi {
   stop(): Promise<void>;
 }
 
-export async function simulatedApi(options: { logger?: Logger } = {}): Promise<SimulatedApi> {
+export async function simulatedApi(options: { logger?: Logger; world?: SimulatedWorldOptions } = {}): Promise<SimulatedApi> {
   const known = SIM_SPEAKERS[0]!;
   const state = defaultState();
   state.speakers = [defaultSpeaker(known.address, known.name)];
   const store = new MemoryStore(state);
-  const world = createSimulatedWorld({ speakers: [...SIM_SPEAKERS, GARAGE_RADIO], paired: [known.address], wander: false });
+  const world = createSimulatedWorld({ speakers: [...SIM_SPEAKERS, GARAGE_RADIO], paired: [known.address], wander: false, ...options.world });
   const api = createController({ bluetooth: world.bluetooth, audio: world.audio, store, logger: options.logger ?? pino({ level: 'silent' }), simulated: true });
   const stop = async (): Promise<void> => {
     world.close();

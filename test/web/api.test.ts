@@ -2,6 +2,7 @@
 // foreign Host (403) and, for state-changing routes, foreign or missing Origin (403).
 import t from 'tap';
 import type { InjectOptions } from 'fastify';
+import { httpStatusFor } from '../../daemon/src/core/errors.js';
 import { panelApi } from '../helpers/panel-api.js';
 import { startWeb } from '../helpers/web-app.js';
 

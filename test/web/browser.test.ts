@@ -1,6 +1,7 @@
 // The panel in Debian's Chromium: set the password, see the level meter move, pair a speaker
-// that needs a PIN, switch codec, set a delay, use the keyboard; phone and desktop screenshots
-// go to docs/screenshots/.
+// that needs a PIN, switch codec, set a delay, use the keyboard. Phone and desktop screenshots go
+// to results/screenshots/ (ignored by git), or to docs/screenshots/ with UPDATE_SCREENSHOTS=1, so
+// an ordinary test run leaves the tree clean.
 import t from 'tap';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,7 +15,7 @@ if (!existsSync(CHROMIUM)) {
   t.fail(`${CHROMIUM} is missing: apt-get install chromium (see .ci/packages/web.txt)`);
   process.exit(1);
 }
-const SHOTS = join(import.meta.dirname, '..', '..', 'docs', 'screenshots');
+const SHOTS = join(import.meta.dirname, '..', '..', process.env['UPDATE_SCREENSHOTS'] === '1' ? 'docs' : 'results', 'screenshots');
 mkdirSync(SHOTS, { recursive: true });
 
 const p = await panelApi();
@@ -82,6 +83,7 @@ t.test('phone: first start, level meter, pairing with a PIN, codec, delay', asyn
     t.ok(speakerNow(address)?.paired, 'the speaker is paired');
     await dialog.getByRole('button', { name: 'Done' }).click();
     await page.locator(`article[data-address="${address}"]`).waitFor();
+    t.equal(await page.getByText('Lost contact').count(), 0, 'the event stream stayed up through the refusal');
   });
 
   await t.test('switch codec and set a delay', async (t) => {
@@ -109,6 +111,13 @@ t.test('phone: first start, level meter, pairing with a PIN, codec, delay', asyn
     await page.screenshot({ path: join(SHOTS, 'problem-banner-phone.png') });
     p.setInputPresent(true);
     await banner.waitFor({ state: 'detached' });
+  });
+
+  await t.test('every control has an accessible name', async (t) => {
+    const unnamed = await page.evaluate(`[...document.querySelectorAll('input, select, button, [role=meter]')]
+      .filter((el) => !el.closest('[hidden]') && !(el.labels && el.labels.length) && !el.getAttribute('aria-label') && !(el.textContent || '').trim())
+      .map((el) => el.outerHTML.slice(0, 120))`);
+    t.same(unnamed, [], 'no unlabelled control');
   });
 
   await t.test('keyboard: open and close the wizard', async (t) => {

@@ -9,7 +9,7 @@ import { HOST, startWeb } from '../helpers/web-app.js';
 import { createHostCheck } from '../../daemon/src/web/host-allowlist.js';
 import { isSameOrigin } from '../../daemon/src/web/same-origin.js';
 import { isLanAddress } from '../../daemon/src/web/auth/lan.js';
-import { BluelineError, type ErrorCode } from '../../daemon/src/core/errors.js';
+import { BluelineError, httpStatusFor, type ErrorCode } from '../../daemon/src/core/errors.js';
 
 t.test('Host allowlist', async (t) => {
   const ok = createHostCheck({ hostname: 'blueline', allowedHosts: ['pi.home.arpa'] });
@@ -115,7 +115,10 @@ t.test('server-sent events over a socket: snapshot, live events, end on logout',
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => {
         text += chunk;
-        if (text.includes('event: status') && !text.includes('event: level')) api.emit('event', { type: 'level', peakDb: -6, rmsDb: -12, signal: true });
+        if (text.includes('event: status') && !text.includes('event: level')) {
+          api.emit('event', { type: 'error', message: 'oops' });
+          api.emit('event', { type: 'level', peakDb: -6, rmsDb: -12, signal: true });
+        }
         if (text.includes('event: level') && !text.includes('logged-out')) {
           text += 'logged-out';
           void web.request({ method: 'POST', url: '/api/logout', headers: { cookie } });
@@ -129,4 +132,24 @@ t.test('server-sent events over a socket: snapshot, live events, end on logout',
   await ended;
   t.match(text, /event: status\ndata: \{"daemon"/);
   t.match(text, 'event: level\ndata: {"peakDb":-6,"rmsDb":-12,"signal":true}');
+  t.match(text, 'event: daemon-error\ndata: {"message":"oops"}', 'error events are renamed (EventSource reserves "error")');
+  t.notMatch(text, /^event: error$/m);
+});
+
+t.test('closing the server ends open event streams instead of waiting for them', async (t) => {
+  const web = await startWeb(t, new FakeApi());
+  const cookie = await web.setup();
+  await web.app.listen({ host: '127.0.0.1', port: 0 });
+  const { port } = web.app.server.address() as { port: number };
+  const ended = new Promise<void>((resolve, reject) => {
+    httpRequest({ host: '127.0.0.1', port, path: '/api/events', headers: { host: HOST, cookie } }, (res) => {
+      res.resume();
+      res.on('end', resolve);
+      void web.app.close();
+    }).on('error', reject).end();
+  });
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([ended, new Promise((_, reject) => { timer = setTimeout(() => reject(new Error('stream still open 5 s after close()')), 5000); })]);
+  clearTimeout(timer);
+  t.pass('stream ended on close');
 });

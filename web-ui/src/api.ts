@@ -23,7 +23,12 @@ export async function call<T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: 
     throw new ApiError(0, 'offline', 'blueline is not answering; check that it is powered and on the network');
   }
   const text = await res.text();
-  const data: unknown = text ? JSON.parse(text) : undefined;
+  let data: unknown;
+  try {
+    data = text ? JSON.parse(text) : undefined;
+  } catch {
+    data = undefined; // not ours (a proxy's error page): the status says enough
+  }
   if (res.ok) return data as T;
   const err = (data ?? {}) as { error?: string; message?: string; field?: string };
   if (res.status === 401 && !url.endsWith('/login')) onUnauthorized();

@@ -9,6 +9,8 @@ import { SettingsForm } from './views/settings.js';
 import { SpeakerList } from './views/speakers.js';
 
 type EventData<T extends BluelineEvent['type']> = Omit<Extract<BluelineEvent, { type: T }>, 'type'>;
+/** the stream's event names: `error` is renamed, as EventSource uses that name for its own errors */
+const streamName = (type: BluelineEvent['type']) => (type === 'error' ? 'daemon-error' : type);
 
 export function startPanel(root: HTMLElement, onLost: () => void): () => void {
   const banners = new Banners();
@@ -38,7 +40,7 @@ export function startPanel(root: HTMLElement, onLost: () => void): () => void {
 
   const events = new EventSource('/api/events');
   const on = <T extends BluelineEvent['type']>(type: T, fn: (data: EventData<T>) => void) =>
-    events.addEventListener(type, (e) => fn(JSON.parse((e as MessageEvent<string>).data) as EventData<T>));
+    events.addEventListener(streamName(type), (e) => fn(JSON.parse((e as MessageEvent<string>).data) as EventData<T>));
   events.addEventListener('status', (e) => {
     const status = JSON.parse((e as MessageEvent<string>).data) as StatusView;
     speakers.clear();
@@ -66,7 +68,7 @@ export function startPanel(root: HTMLElement, onLost: () => void): () => void {
   on('servers', (d) => showServers(d.servers));
   on('problems', (d) => banners.setProblems(d.problems));
   on('agent', (d) => wizard.onAgent(d.prompt));
-  on('error', (d) => { if ('message' in d) report(d.message); });
+  on('error', (d) => report(d.message));
   events.onerror = () => {
     banners.setOffline(true);
     // A closed stream (not a retrying one) means the server refused it: the session is over.

@@ -77,7 +77,8 @@ export class PairingWizard {
           h('div', { class: 'row actions' }, h('button', { type: 'button', class: 'primary', 'data-key': 'search', onclick: () => void this.search() }, 'Search for speakers'), close));
         break;
       case 'pick': {
-        const all = [...this.found.values()].sort((a, b) => (b.rssi ?? -200) - (a.rssi ?? -200));
+        // in the order they were found: a list that re-sorts by signal moves under the finger
+        const all = [...this.found.values()];
         const pick = (s: SpeakerView) => h('li', {}, h('button', { type: 'button', class: 'pick', 'data-key': s.address, onclick: () => void this.pair(s) },
           h('strong', {}, s.name), h('span', {}, ` signal ${signalText(s.rssi)}`)));
         const speakers = all.filter((s) => s.isAudioSink);

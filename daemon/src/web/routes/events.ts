@@ -1,6 +1,7 @@
 /**
  * GET /api/events: server-sent events. A new stream starts with `status` (the full snapshot),
- * then relays every BluelineEvent as `event: <type>`. A comment line every 15 s keeps proxies
+ * then relays every BluelineEvent as `event: <type>`, except that `error` goes out as
+ * `daemon-error`: an EventSource dispatches a message named "error" as its own connection error. A comment line every 15 s keeps proxies
  * and phones from dropping an idle stream. A client that stops reading is dropped rather
  * than buffered without bound; streams end on logout and on server close.
  */
@@ -61,7 +62,7 @@ export class EventStreams {
   private readonly relay = (event: BluelineEvent) => {
     if (this.streams.size === 0) return;
     const { type, ...data } = event;
-    const text = frame(type, data);
+    const text = frame(type === 'error' ? 'daemon-error' : type, data);
     this.each((s) => this.write(s, text));
   };
 
