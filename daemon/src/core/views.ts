@@ -141,7 +141,8 @@ export function problems(v: ViewInput, speakers: SpeakerView[]): Problem[] {
   }
   if (desired.speakers.length === 0) out.push({ id: 'no-speakers', severity: 'warning', message: 'No speaker set up yet: scan and pair one' });
   if (observed.pairing !== null) {
-    out.push({ id: 'pairing', severity: 'warning', message: `Pairing ${observed.pairing}: reconnecting other speakers is paused until it finishes` });
+    const name = observed.devices.find((d) => d.address === observed.pairing)?.alias ?? observed.pairing;
+    out.push({ id: 'pairing', severity: 'warning', message: `Pairing ${name}: reconnecting other speakers is paused until it finishes` });
   }
   for (const s of speakers) {
     if (!s.known) continue;
