@@ -146,11 +146,6 @@ export class Controller extends EventEmitter<{ event: [BluelineEvent] }> impleme
     this.loop.request();
   }
 
-  /** resolves when no pass is running (tests) */
-  settled(): Promise<void> {
-    return this.loop.settled();
-  }
-
   // ------------------------------------------------------------ the pass
 
   observe(): Observed {
