@@ -44,7 +44,8 @@ export interface AudioServer {
   stop(): Promise<void>;
 }
 
-const STOP_TIMEOUT_MS = 3000;
+const STOP_TIMEOUT_MS = 6000;
+
 
 function speakerName(kind: ServerKind, address: string): string {
   const a = address.replaceAll(':', '_');
@@ -58,13 +59,28 @@ function speakerProps(kind: ServerKind, address: string, description: string): R
     : { ...common, 'device.string': address, 'bluetooth.protocol': 'a2dp_sink', 'bluetooth.codec': 'sbc' };
 }
 
+/**
+ * Runs `cmd` under a tiny shell that kills it when our end of its stdin closes, so a test
+ * process that dies (a tap timeout, a crash) never leaves a server behind.
+ */
+const GUARD = [
+  'trap \'kill -9 $pid 2>/dev/null\' TERM',
+  '"$@" <&- & pid=$!',
+  'read -r _',
+  // PulseAudio sometimes ignores SIGTERM: escalate after 2 s
+  'kill $pid 2>/dev/null',
+  'for i in 1 2 3 4 5 6 7 8 9 10; do kill -0 $pid 2>/dev/null || exit 0; sleep 0.2; done',
+  'kill -9 $pid 2>/dev/null',
+].join('\n');
+
 async function stopProcess(p: ChildProcess): Promise<void> {
   if (p.exitCode !== null || p.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => p.once('exit', () => resolve()));
-  p.kill('SIGTERM');
-  const timer = setTimeout(() => p.kill('SIGKILL'), STOP_TIMEOUT_MS);
+  p.stdin?.end();
+  // SIGTERM makes the guard SIGKILL the server; a guard that still hangs is killed itself
+  const timers = [setTimeout(() => p.kill('SIGTERM'), STOP_TIMEOUT_MS), setTimeout(() => p.kill('SIGKILL'), 2 * STOP_TIMEOUT_MS)];
   await exited;
-  clearTimeout(timer);
+  for (const t of timers) clearTimeout(t);
 }
 
 async function connectWhenReady(socket: string, timeoutMs = 15000): Promise<ProtocolClient> {
@@ -102,7 +118,8 @@ export async function startAudioServer(kind: ServerKind): Promise<AudioServer> {
   let usbModule: number | null = null;
 
   const launch = (cmd: string, args: string[]): ChildProcess => {
-    const p = spawn(cmd, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    // BLUELINE_TEST_SERVER_LOG=1 passes the servers' stderr through, for debugging a failure
+    const p = spawn('sh', ['-c', GUARD, 'sh', cmd, ...args], { env, stdio: ['pipe', 'ignore', process.env.BLUELINE_TEST_SERVER_LOG ? 'inherit' : 'pipe'] });
     let tail = '';
     p.stderr?.on('data', (d: Buffer) => (tail = (tail + d.toString()).slice(-4000)));
     p.once('exit', (code, signal) => {
@@ -149,6 +166,7 @@ export async function startAudioServer(kind: ServerKind): Promise<AudioServer> {
     }
     // pipewire: give WirePlumber a moment to link the fixtures
     if (kind === 'pipewire') await sleep(500);
+
   };
 
   const down = async (): Promise<void> => {

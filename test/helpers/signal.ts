@@ -40,12 +40,16 @@ export function clicks(count: number, intervalMs: number, leadMs = 300, amplitud
   };
 }
 
-export async function play(client: ProtocolClient, sink: string, signal: Buffer): Promise<void> {
+/** Plays `signal` into `sink`; `bufferMs` is the server-side buffer (more rides out a busy test process). */
+export async function play(client: ProtocolClient, sink: string, signal: Buffer, bufferMs = 100): Promise<void> {
   const stream = await client.createPlaybackStream({
     sampleSpec: { format: FLOAT32LE, channels: 2, rate: RATE },
     name: sink,
+    targetLength: Math.round((bufferMs / 1000) * RATE) * 8,
+    adjustLatency: true,
     properties: { 'media.name': 'test signal' },
   });
+  stream.on('error', () => undefined);
   await new Promise<void>((resolve, reject) => {
     stream.once('error', reject);
     stream.once('close', () => resolve());
@@ -65,9 +69,11 @@ export async function recordAir(client: ProtocolClient, seconds: number, during?
     adjustLatency: true,
     properties: { 'media.name': 'test recorder' },
   });
+  stream.on('error', () => undefined);
   const wanted = Math.round(seconds * RATE) * 4 * AIR_CHANNELS.length;
   const chunks: Buffer[] = [];
   let have = 0;
+  let timer: NodeJS.Timeout | undefined;
   const done = new Promise<void>((resolve, reject) => {
     stream.on('data', (c: Buffer) => {
       chunks.push(c);
@@ -75,11 +81,17 @@ export async function recordAir(client: ProtocolClient, seconds: number, during?
       if (have >= wanted) resolve();
     });
     stream.once('error', reject);
+    // a stalled graph must fail the test, not hang it
+    timer = setTimeout(() => reject(new Error(`recording got ${have} of ${wanted} bytes in time`)), seconds * 1000 + 15000);
   });
   const work = during?.();
-  await done;
-  await work;
-  stream.destroy();
+  try {
+    await done;
+    await work;
+  } finally {
+    clearTimeout(timer);
+    stream.destroy();
+  }
   const all = Buffer.concat(chunks).subarray(0, wanted);
   const frames = all.length / (4 * AIR_CHANNELS.length);
   const out = AIR_CHANNELS.map(() => new Float32Array(frames));
@@ -107,8 +119,18 @@ export function loudest(x: Float32Array, ms: number): [number, number] {
   return [bestAt, bestAt + n];
 }
 
-/** Frequency from rising zero crossings (interpolated), for a clean tone. */
+/**
+ * Frequency of a tone: the median over 50 ms windows of the rising-zero-crossing estimate,
+ * so one dropout on a loaded machine does not skew it.
+ */
 export function frequency(x: Float32Array, from = 0, to = x.length): number {
+  const win = RATE / 20;
+  const estimates: number[] = [];
+  for (let at = from; at + win <= to; at += win) estimates.push(crossingFrequency(x, at, at + win));
+  return estimates.length ? median(estimates) : crossingFrequency(x, from, to);
+}
+
+function crossingFrequency(x: Float32Array, from: number, to: number): number {
   const crossings: number[] = [];
   for (let i = from + 1; i < to; i++) {
     if (x[i - 1]! < 0 && x[i]! >= 0) crossings.push(i - 1 + x[i - 1]! / (x[i - 1]! - x[i]!));

@@ -27,14 +27,23 @@ const PROFILE = /^a2dp-sink(?:-(.+))?$/;
 const PA_AVAILABLE_NO = 1;
 
 export function codecName(id: string): string {
+  const xq = /^sbc_xq_(\d+)$/.exec(id);
+  if (xq) return `SBC XQ ${xq[1]} kb/s`;
   return NAMES[id] ?? id.toUpperCase();
 }
 
-/** aptX variants have a fixed 4:1 ratio: rate x channels x bits / 4. Others vary with bitpool/quality. */
+const LDAC_KBPS: Record<string, number> = { ldac_hq: 990, ldac_sq: 660, ldac_mq: 330 };
+
+/**
+ * Where the codec fixes it: aptX has a 4:1 ratio (rate x 2 channels x bits / 4); PulseAudio
+ * names SBC XQ and LDAC variants by their rate ('sbc_xq_552', 'ldac_hq'). Others vary.
+ */
 export function nominalBitrateKbps(id: string, rate: number): number | null {
   if (id === 'aptx' || id === 'aptx_ll') return Math.round((rate * 2 * 16) / 4 / 1000);
   if (id === 'aptx_hd') return Math.round((rate * 2 * 24) / 4 / 1000);
-  return null;
+  const xq = /^sbc_xq_(\d+)$/.exec(id);
+  if (xq) return Number(xq[1]);
+  return LDAC_KBPS[id] ?? null;
 }
 
 function codecOfProfile(profile: string): string | null {

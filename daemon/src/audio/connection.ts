@@ -146,13 +146,14 @@ export class Connection extends EventEmitter<ConnectionEvents> {
       }
       this.client = client;
       // listening for 'event' makes pulseaudio.js subscribe to everything
-      client.on('event', (e: ServerEvent) => this.emit('event', e));
+      client.on('event', (e: ServerEvent) => {
+        if (this.client === client) this.emit('event', e);
+      });
       if (this.failures > 0) this.log.warn({ server: this.socketPath, attempts: this.failures }, 'audio server is back');
       this.backoffMs = BACKOFF_FIRST_MS;
       this.failures = 0;
       this.emit('up', { name: info.name, version: info.version });
     } catch (err) {
-      client.removeAllListeners('event');
       client.sock?.destroy();
       if (this.failures === 0) this.log.warn({ err, server: this.socketPath }, 'audio server not reachable; retrying in the background');
       this.failures++;
@@ -161,7 +162,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   }
 
   private lost(client: ProtocolClient): void {
-    client.removeAllListeners('event');
+    // (removing its 'event' listener would make pulseaudio.js unsubscribe on a dead socket)
     client.sock?.destroy();
     if (this.client !== client) return;
     this.client = null;

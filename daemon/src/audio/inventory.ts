@@ -64,6 +64,7 @@ export class Inventory extends EventEmitter<{ changed: [] }> {
 
   clear(): void {
     clearTimeout(this.timer);
+    this.timer = undefined;
     this.snap = EMPTY;
   }
 

@@ -1,16 +1,27 @@
 /**
- * Level readings from a peak-detect stream. The server sends one float per 10 ms: the largest
+ * Level readings, from one of two streams:
+ *
+ * PulseAudio: a peak-detect stream. The server sends one float per 10 ms: the largest
  * absolute sample value in that slice. Per reading (10 slices, 100 ms):
  * - peakDb: the largest slice peak, in dBFS;
  * - rmsDb: the RMS of the slice peaks, in dBFS. A peak-detect stream carries no samples, so
  *   this is the RMS of the 10 ms peak envelope. For a steady tone it equals the AES17 RMS
  *   level (full-scale sine = 0 dBFS); for speech it reads a few dB above a true sample RMS.
+ *
+ * pipewire-pulse 0.3.65 drops the client (and then dies) when asked for a peak-detect stream,
+ * so there the meter reads plain stereo samples at SAMPLE_RATE and computes the same two
+ * figures exactly: peak of the samples, and RMS + 3.01 dB (AES17, so both agree on a sine).
+ *
  * Signal present/absent has hysteresis: on as soon as a reading peaks above ON_DB, off only
  * after OFF_HOLD_MS of readings below OFF_DB, so pauses between words do not flap it.
  */
 import type { LevelReading } from '../core/ports.js';
 
 export const SLICE_RATE = 100;
+export const SAMPLE_RATE = 16000;
+/** stereo, so a signal on one channel is not halved by a downmix */
+export const SAMPLE_CHANNELS = 2;
+const AES17_DB = 3.0103;
 export const SLICES_PER_READING = 10;
 export const ON_DB = -50;
 export const OFF_DB = -60;
@@ -22,28 +33,37 @@ export function toDb(value: number): number {
 }
 
 export class LevelDetector {
-  private slices: number[] = [];
+  private peak = 0;
+  private sumSquares = 0;
+  private count = 0;
   private signal = false;
   private quietMs = 0;
+  private readonly perReading: number;
 
-  /** Feed raw float32le peak bytes; returns the readings completed by them. */
+  /** 'peaks': each value is a 10 ms slice peak (mono); 'samples': interleaved stereo samples at SAMPLE_RATE. */
+  constructor(private readonly mode: 'peaks' | 'samples' = 'peaks') {
+    this.perReading = mode === 'peaks' ? SLICES_PER_READING : (SAMPLE_RATE / 10) * SAMPLE_CHANNELS;
+  }
+
+  /** Feed raw float32le bytes; returns the readings completed by them. */
   push(bytes: Buffer): LevelReading[] {
     const readings: LevelReading[] = [];
     for (let off = 0; off + 4 <= bytes.length; off += 4) {
-      this.slices.push(Math.abs(bytes.readFloatLE(off)));
-      if (this.slices.length === SLICES_PER_READING) {
-        readings.push(this.reading(this.slices));
-        this.slices = [];
+      const v = Math.abs(bytes.readFloatLE(off));
+      if (v > this.peak) this.peak = v;
+      this.sumSquares += v * v;
+      if (++this.count === this.perReading) {
+        const rms = Math.sqrt(this.sumSquares / this.count);
+        readings.push(this.reading(this.peak, this.mode === 'peaks' ? toDb(rms) : toDb(rms) + AES17_DB));
+        this.peak = this.sumSquares = this.count = 0;
       }
     }
     return readings;
   }
 
-  private reading(slices: number[]): LevelReading {
-    const peak = Math.max(...slices);
-    const rms = Math.sqrt(slices.reduce((a, v) => a + v * v, 0) / slices.length);
+  private reading(peak: number, rmsDb: number): LevelReading {
     const peakDb = toDb(peak);
-    const readingMs = (1000 * slices.length) / SLICE_RATE;
+    const readingMs = 100;
     if (peakDb >= ON_DB) {
       this.signal = true;
       this.quietMs = 0;
@@ -51,6 +71,6 @@ export class LevelDetector {
       this.quietMs += readingMs;
       if (this.quietMs >= OFF_HOLD_MS) this.signal = false;
     }
-    return { peakDb, rmsDb: toDb(rms), signal: this.signal };
+    return { peakDb, rmsDb: Math.min(rmsDb, peakDb), signal: this.signal };
   }
 }

@@ -54,6 +54,12 @@ export class ProtocolClient extends PulseClient {
   override async _authenticate(cookie?: Buffer): Promise<number> {
     return super._authenticate(cookie, PROTOCOL_VERSION);
   }
+
+  /** pulseaudio.js writes to a missing socket after a disconnect (TypeError); fail cleanly instead. */
+  override async _invoke(cmd: Command): Promise<Command> {
+    if (!this.sock) throw new Error('Disconnected from PulseAudio');
+    return super._invoke(cmd);
+  }
 }
 
 function command(type: number): Command {

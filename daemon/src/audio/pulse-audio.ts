@@ -2,8 +2,10 @@
  * AudioPort over the PulseAudio native protocol; works with PulseAudio and pipewire-pulse.
  *
  * It remembers what it set up (routes, meter source, keep-awake speakers) and puts it back
- * after the server restarts. Routes that vanish while the server runs (USB card unplugged,
- * speaker gone) are only reported: the controller owns the desired state and re-adds them.
+ * when it can: after the server restarts, and when a route's input or speaker returns (USB
+ * card re-plugged). routes() only lists routes that really carry audio, so the controller
+ * sees the truth; re-adding a route that is already there is a no-op. A route waiting for its
+ * devices is dropped when the controller removes it or adds another route for that speaker.
  */
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
@@ -11,18 +13,19 @@ import type { BtAddress } from '../core/address.js';
 import { BluelineError } from '../core/errors.js';
 import type { ActiveRoute, AudioEvents, AudioPort, AudioServerInfo, CodecInfo, InputSource, RouteSpec, SpeakerSink } from '../core/ports.js';
 import { listCodecs, switchCodec } from './codec-control.js';
-import { Connection, type ConnectionOptions } from './connection.js';
+import { Connection, withTimeout, type ConnectionOptions } from './connection.js';
 import { inputsFrom, serverInfoFrom, speakersFrom, volumePerChannel } from './discovery.js';
 import { Inventory } from './inventory.js';
 import { checkSpec, liveRoutes, loadRoute, Serial, unloadModules } from './routes.js';
 import { routeId } from './route-plan.js';
-import { clickTrain, loopSignal, openMeter, playOnce, toneBuffer, type StreamHandle } from './streams.js';
+import { clickTrain, durationMs, loopSignal, openMeter, playOnce, toneBuffer, type StreamHandle } from './streams.js';
 
 export type PulseAudioOptions = ConnectionOptions;
 
 /** The keep-awake tone: 40 Hz at -50 dBFS. Small speakers cannot reproduce it, yet it is not digital silence. */
 const KEEP_AWAKE_HZ = 40;
 const KEEP_AWAKE_DBFS = -50;
+const RESTORE_RETRY_MS = 1000;
 
 export class PulseAudio extends EventEmitter<AudioEvents> implements AudioPort {
   private readonly log: Logger;
@@ -38,6 +41,9 @@ export class PulseAudio extends EventEmitter<AudioEvents> implements AudioPort {
   private meterOpening = false;
   private keepAwake = new Set<BtAddress>();
   private readonly tones = new Map<BtAddress, { sink: string; handle: StreamHandle }>();
+  /** last restore attempt per route id, so a failing route is retried at most once a second */
+  private readonly attempts = new Map<string, number>();
+  private restoreTimer: NodeJS.Timeout | undefined;
 
   constructor(options: PulseAudioOptions) {
     super();
@@ -49,6 +55,7 @@ export class PulseAudio extends EventEmitter<AudioEvents> implements AudioPort {
     this.connection.on('event', () => this.inventory.poke());
     this.inventory.on('changed', () => {
       this.reconcileStreams();
+      this.scheduleRestore(0);
       this.emit('changed');
     });
   }
@@ -62,6 +69,7 @@ export class PulseAudio extends EventEmitter<AudioEvents> implements AudioPort {
   }
 
   async stop(): Promise<void> {
+    clearTimeout(this.restoreTimer);
     this.closeStreams();
     await this.connection.stop();
     this.inventory.clear();
@@ -90,14 +98,17 @@ export class PulseAudio extends EventEmitter<AudioEvents> implements AudioPort {
     const copy = { ...spec };
     return this.serial.run(async () => {
       const route = await this.buildRoute(copy);
+      // a route still waiting for its devices is superseded by a new one for the same speaker
+      const live = new Set(this.routes().map((r) => r.id));
+      for (const [id, s] of this.wanted) if (s.address === copy.address && !live.has(id)) this.wanted.delete(id);
       this.wanted.set(route.id, copy);
       return route;
     });
   }
 
   removeRoute(id: string): Promise<void> {
+    this.wanted.delete(id);
     return this.serial.run(async () => {
-      this.wanted.delete(id);
       const server = this.requireServer();
       await this.inventory.refresh();
       const found = liveRoutes(this.inventory.snapshot, server).found.find((f) => f.id === id);
@@ -147,7 +158,12 @@ export class PulseAudio extends EventEmitter<AudioEvents> implements AudioPort {
 
   async playTestSound(address: BtAddress): Promise<void> {
     const sink = this.requireSpeaker(address);
-    await this.connection.call('test sound', (c) => playOnce(c, sink.name, clickTrain(8, 250), 'blueline test clicks'));
+    const signal = clickTrain(8, 250);
+    const handle = await this.connection.call('test sound', (c) => playOnce(c, sink.name, signal, 'blueline test clicks'));
+    await withTimeout('test sound playing', durationMs(signal) + 3000, handle.ended).catch((err: unknown) => {
+      handle.close();
+      throw err;
+    });
   }
 
   // ---------------------------------------------------------------- internals
@@ -195,24 +211,47 @@ export class PulseAudio extends EventEmitter<AudioEvents> implements AudioPort {
     if (first) {
       // adopt what a previous run left behind, so a later server restart rebuilds it too
       for (const r of liveRoutes(this.inventory.snapshot, info).active) this.wanted.set(r.id, r.spec);
-    } else {
-      await this.serial.run(() => this.rebuild());
     }
+    this.attempts.clear();
+    this.scheduleRestore(0);
     this.emit('up', { ...info });
     this.reconcileStreams();
     this.emit('changed');
   }
 
-  private async rebuild(): Promise<void> {
+  private scheduleRestore(delayMs: number): void {
+    if (this.restoreTimer || !this.available || this.wanted.size === 0) return;
+    this.restoreTimer = setTimeout(() => {
+      this.restoreTimer = undefined;
+      void this.serial.run(() => this.restore());
+    }, delayMs);
+  }
+
+  /** Builds wanted routes that are missing but whose input and speaker are there. */
+  private async restore(): Promise<void> {
+    if (!this.available) return;
+    const snap = this.inventory.snapshot;
+    const live = new Set(this.routes().map((r) => r.id));
+    const sources = new Set(snap.sources.map((s) => s.name));
+    const sinks = new Set(snap.sinks.map((s) => s.name));
+    let retryIn = 0;
     for (const [id, spec] of this.wanted) {
+      if (live.has(id) || !sources.has(spec.source) || !sinks.has(spec.sink)) continue;
+      const since = Date.now() - (this.attempts.get(id) ?? 0);
+      if (since < RESTORE_RETRY_MS) {
+        retryIn = Math.max(retryIn, RESTORE_RETRY_MS - since);
+        continue;
+      }
+      this.attempts.set(id, Date.now());
       try {
         await this.buildRoute(spec);
+        this.log.warn({ route: id, sink: spec.sink }, 'restored a route');
       } catch (err) {
-        this.wanted.delete(id);
-        this.log.warn({ err, route: id }, 'could not rebuild a route after the audio server restart');
+        this.log.warn({ err, route: id }, 'could not restore a route; will retry');
+        retryIn = RESTORE_RETRY_MS;
       }
     }
-    if (this.wanted.size) this.log.warn({ routes: [...this.wanted.keys()] }, 'rebuilt routes after the audio server restart');
+    if (retryIn) this.scheduleRestore(retryIn);
   }
 
   private onDown(): void {
@@ -233,7 +272,7 @@ export class PulseAudio extends EventEmitter<AudioEvents> implements AudioPort {
   private async openMeter(source: string): Promise<void> {
     this.meterOpening = true;
     try {
-      const handle = await this.connection.call('open level meter', (c) => openMeter(c, source, (r) => this.emit('level', r)));
+      const handle = await this.connection.call('open level meter', (c) => openMeter(c, source, this.info?.kind === 'pulseaudio', (r) => this.emit('level', r)));
       if (this.meterSource !== source || !this.available) return handle.close();
       this.meter = handle;
       void handle.ended.then(() => {

@@ -53,7 +53,9 @@ export function splitSourceName(id: string): string {
  * Latency: PulseAudio's loopback keeps `latency_msec` of audio end to end, so the delay trim
  * is simply added to it. pipewire-pulse turns `latency_msec` into a fixed extra delay buffer
  * (target.delay.sec) on top of the graph quantum, so there the quantum is pinned with
- * node.latency (half the target) and latency_msec carries only the delay trim.
+ * node.latency (half the target) and latency_msec carries only the delay trim, at least 1 ms:
+ * without any delay buffer the graph stalled twice under load in bench/route-latency (see
+ * docs/audio.md), with 1 ms it ran clean.
  *
  * Stereo split: PulseAudio picks one input channel with a remap-source whose two output
  * channels both read it; pipewire-pulse does it in the loopback itself (a one-channel FL or FR

@@ -5,7 +5,7 @@
  */
 import type { PlaybackStream, RecordStream } from 'pulseaudio.js';
 import type { LevelReading } from '../core/ports.js';
-import { LevelDetector, SLICE_RATE } from './level.js';
+import { LevelDetector, SAMPLE_CHANNELS, SAMPLE_RATE, SLICE_RATE } from './level.js';
 import type { ProtocolClient } from './protocol.js';
 
 const FLOAT32LE = 5;
@@ -19,21 +19,26 @@ export interface StreamHandle {
   readonly ended: Promise<void>;
 }
 
+/** Also swallows stream errors: a stream dies with its server, which the connection reports. */
 function endedOf(stream: NodeJS.EventEmitter): Promise<void> {
+  stream.on('error', () => undefined);
   return new Promise((resolve) => {
     stream.once('close', () => resolve());
     stream.once('error', () => resolve());
   });
 }
 
-export async function openMeter(client: ProtocolClient, source: string, onReading: (r: LevelReading) => void): Promise<StreamHandle> {
-  const detector = new LevelDetector();
+/** `peakDetect` false: plain samples (pipewire-pulse 0.3.65 cannot do peak detection, see level.ts). */
+export async function openMeter(client: ProtocolClient, source: string, peakDetect: boolean, onReading: (r: LevelReading) => void): Promise<StreamHandle> {
+  const detector = new LevelDetector(peakDetect ? 'peaks' : 'samples');
+  const rate = peakDetect ? SLICE_RATE : SAMPLE_RATE;
+  const channels = peakDetect ? 1 : SAMPLE_CHANNELS;
   const stream: RecordStream = await client.createRecordStream({
-    sampleSpec: { format: FLOAT32LE, channels: 1, rate: SLICE_RATE },
+    sampleSpec: { format: FLOAT32LE, channels, rate },
     name: source,
-    peakDetect: true,
+    peakDetect,
     adjustLatency: true,
-    fragmentSize: 4 * 5,
+    fragmentSize: 4 * channels * (rate / 20),
     dontInhibitAutoSuspend: true,
     properties: { 'media.name': 'blueline level meter', 'media.role': 'music' },
   });
@@ -78,6 +83,8 @@ async function openPlayback(client: ProtocolClient, sink: string, mediaName: str
     sampleSpec: { format: FLOAT32LE, channels: CHANNELS, rate: RATE },
     name: sink,
     targetLength: Math.round(0.1 * RATE) * FRAME,
+    // without it the sink keeps its largest buffer (seconds on a null sink) and draining waits for it
+    adjustLatency: true,
     noMove: true,
     properties: { 'media.name': mediaName, 'media.role': 'music' },
   });
@@ -86,14 +93,13 @@ async function openPlayback(client: ProtocolClient, sink: string, mediaName: str
 /** Plays `chunk` over and over until closed. */
 export async function loopSignal(client: ProtocolClient, sink: string, chunk: Buffer, mediaName: string): Promise<StreamHandle> {
   const stream = await openPlayback(client, sink, mediaName);
+  const ended = endedOf(stream);
   let open = true;
   const pump = (): void => {
     while (open && !stream.destroyed && stream.write(chunk));
     if (open && !stream.destroyed) stream.once('drain', pump);
   };
-  stream.on('error', () => undefined);
   pump();
-  const ended = endedOf(stream);
   return {
     close: () => {
       open = false;
@@ -103,11 +109,14 @@ export async function loopSignal(client: ProtocolClient, sink: string, chunk: Bu
   };
 }
 
-/** Plays `signal` once; resolves when the server has played it (or the stream died). */
-export async function playOnce(client: ProtocolClient, sink: string, signal: Buffer, mediaName: string): Promise<void> {
+/** Plays `signal` once; `ended` resolves when the server has played it (or the stream died). */
+export async function playOnce(client: ProtocolClient, sink: string, signal: Buffer, mediaName: string): Promise<StreamHandle> {
   const stream = await openPlayback(client, sink, mediaName);
-  stream.on('error', () => undefined);
   const ended = endedOf(stream);
   stream.end(signal);
-  await ended;
+  return { close: () => void stream.destroy(), ended };
+}
+
+export function durationMs(signal: Buffer): number {
+  return (1000 * signal.length) / FRAME / RATE;
 }
