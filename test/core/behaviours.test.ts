@@ -185,3 +185,49 @@ t.test('the reconcile loop reports each pass and stays alive', async (t) => {
   t.equal(rig.controller.loopAlive(), true);
   t.match(rig.controller.health().summary, /1\/1 playing: Kitchen Boombox sbc/);
 });
+
+t.test('watchdog: a hung Bluetooth call does not stop the loop; a pass stuck on audio does', async (t) => {
+  const rig = await createRig({ speakers: [JUST_WORKS, PIN_SPEAKER], settings: { mode: 'mirror' } });
+  t.teardown(() => rig.close());
+  await rig.until(() => rig.world.audio.routes().length === 2);
+  let release = (): void => undefined;
+  const never = new Promise<void>((resolve) => (release = resolve));
+  rig.world.sim.bluetooth.disconnect = () => never;
+  await rig.controller.updateSettings({ mode: 'single' });
+  await rig.advance(120_000);
+  t.equal(rig.controller.loopAlive(), true, 'disconnect hangs in the background, passes go on');
+  t.equal(rig.world.audio.routes().length, 1, 'the unused speaker lost its route meanwhile');
+  rig.world.sim.audio.setVolume = () => never;
+  await rig.controller.updateSpeaker(JUST_WORKS, { volume: 10 });
+  await rig.advance(30_000);
+  t.equal(rig.controller.loopAlive(), true, 'a long call is not yet a stuck loop');
+  await rig.advance(40_000);
+  t.equal(rig.controller.loopAlive(), false, 'stuck for over a minute: no more WATCHDOG=1');
+  release();
+  await rig.advance(1_000);
+  t.equal(rig.controller.loopAlive(), true, 'and alive again once the call returns');
+});
+
+t.test('a connect that "succeeds" without a link is retried with backoff, not on every pass', async (t) => {
+  const rig = await createRig({ speakers: [JUST_WORKS], start: false });
+  t.teardown(() => rig.close());
+  rig.world.sim.bluetooth.connectAudio = async () => undefined; // BlueZ says yes, nothing happens
+  await rig.controller.start();
+  await rig.advance(60_000);
+  const attempts = rig.logs.filter((l) => l.msg === 'connecting speaker').length;
+  t.ok(attempts >= 3 && attempts <= 10, `${attempts} attempts in a minute`);
+});
+
+t.test('a speaker heard by a scan is retried at once, not when its backoff ends', async (t) => {
+  const rig = await createRig({ speakers: [LOW_BATTERY], start: false });
+  t.teardown(() => rig.close());
+  rig.world.faults.speakerPower(LOW_BATTERY, false);
+  await rig.controller.start();
+  await rig.advance(3 * 60_000); // backoff at its 30 s cap
+  rig.world.faults.speakerPower(LOW_BATTERY, true);
+  const scan = rig.controller.startScan(10);
+  await rig.advance(100);
+  await scan;
+  const took = await rig.until(() => phaseOf(rig, LOW_BATTERY) === 'streaming', 30_000);
+  t.ok(took <= 5_000, `streaming ${took} ms after it was switched on during a scan`);
+});

@@ -24,6 +24,8 @@ export interface SimulatedApi {
   pinSpeaker: { address: string; pin: string };
   /** a codec the known speaker can switch to */
   otherCodec: string;
+  /** unplug (false) or plug back (true) the USB sound card */
+  setInputPresent(present: boolean): void;
   stop(): Promise<void>;
 }
 
@@ -47,5 +49,15 @@ export async function simulatedApi(options: { logger?: Logger; world?: Simulated
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  return { api, world, store, known: known.address, unknown: '0A:0B:0C:0D:0E:0F', pinSpeaker: { address: GARAGE_RADIO.address, pin: GARAGE_RADIO.pin! }, otherCodec: 'aac', stop };
+  return {
+    api,
+    world,
+    store,
+    known: known.address,
+    unknown: '0A:0B:0C:0D:0E:0F',
+    pinSpeaker: { address: GARAGE_RADIO.address, pin: GARAGE_RADIO.pin! },
+    otherCodec: 'aac',
+    setInputPresent: (present) => (present ? world.faults.plugUsbCard() : world.faults.unplugUsbCard()),
+    stop,
+  };
 }

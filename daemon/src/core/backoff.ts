@@ -23,6 +23,18 @@ export function recordSuccess(rt: SpeakerRuntime): void {
   rt.refused = false;
 }
 
+/**
+ * A connect call that returned without error. It only counts once its effect is seen (link up,
+ * sink present: observe.ts resets the backoff then), so a call that "succeeds" without a link
+ * (BlueZ answering for a profile it thinks is up) is retried with backoff, not on every pass.
+ */
+export function recordAttempt(rt: SpeakerRuntime, now: number, policy: Policy): void {
+  rt.lastError = null;
+  rt.refused = false;
+  rt.attempts += 1;
+  rt.nextRetryAt = now + backoffDelay(rt.attempts, policy);
+}
+
 /** returns the error as a BluelineError, with the runtime updated for the next attempt */
 export function recordFailure(rt: SpeakerRuntime, e: unknown, now: number, policy: Policy): BluelineError {
   const error = toBluelineError(e, 'Connecting to the speaker failed');

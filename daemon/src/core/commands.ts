@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import { defaultSpeaker, KnownSpeakerSchema, SettingsSchema, type KnownSpeaker, type PersistedState, type StateStore } from '../config/state-schema.js';
 import { parseBtAddress, type BtAddress } from './address.js';
 import type { Settings, SpeakerPatch, SpeakerView } from './api.js';
-import { recordFailure, recordSuccess } from './backoff.js';
+import { recordAttempt, recordFailure, recordSuccess } from './backoff.js';
 import type { Controller } from './controller.js';
 import { BluelineError, toBluelineError } from './errors.js';
 import type { Executor } from './executor.js';
@@ -102,7 +102,7 @@ export class Commands {
       rt.connecting = true;
       try {
         await this.bluetooth.connectAudio(device.adapter, address);
-        recordSuccess(rt);
+        recordAttempt(rt, this.c.clock.now(), this.c.policy);
       } catch (e) {
         throw recordFailure(rt, e, this.c.clock.now(), this.c.policy);
       } finally {

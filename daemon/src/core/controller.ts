@@ -58,6 +58,7 @@ export class Controller extends EventEmitter<{ event: [BluelineEvent] }> impleme
   private lastSignalAt: number;
   private startedAt: number;
   private passCount = 0;
+  private passStartedAt: number | null = null;
   pairing: BtAddress | null = null;
   scanUntil: number | null = null;
   scanTimer: Timer | null = null;
@@ -131,19 +132,18 @@ export class Controller extends EventEmitter<{ event: [BluelineEvent] }> impleme
     return () => this.passListeners.delete(listener);
   }
 
-  /** false when no pass completed for three slow-timer periods: the loop is stuck (WATCHDOG=1 withheld) */
+  /**
+   * false when the loop is stuck (WATCHDOG=1 is then withheld): a pass has been running longer
+   * than stuckPassMs, or none has finished for three slow-timer periods while none was running.
+   */
   loopAlive(): boolean {
-    const last = this.lastPassAt ?? this.startedAt;
-    return this.clock.now() - last < 3 * this.policy.resyncMs;
+    const now = this.clock.now();
+    if (this.passStartedAt !== null) return now - this.passStartedAt < this.policy.stuckPassMs;
+    return now - (this.lastPassAt ?? this.startedAt) < 3 * this.policy.resyncMs;
   }
 
   requestPass(): void {
     this.loop.request();
-  }
-
-  /** resolves when no pass is running (tests) */
-  settled(): Promise<void> {
-    return this.loop.settled();
   }
 
   // ------------------------------------------------------------ the pass
@@ -156,6 +156,7 @@ export class Controller extends EventEmitter<{ event: [BluelineEvent] }> impleme
 
   private async pass(): Promise<number | null> {
     const log = this.log.child({ pass: ++this.passCount });
+    this.passStartedAt = this.clock.now();
     try {
       const observed = this.observe();
       const conditions = this.conditions(observed);
@@ -182,6 +183,8 @@ export class Controller extends EventEmitter<{ event: [BluelineEvent] }> impleme
     } catch (err) {
       log.error({ err }, 'reconcile pass failed');
       return null;
+    } finally {
+      this.passStartedAt = null;
     }
   }
 

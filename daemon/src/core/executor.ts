@@ -1,11 +1,11 @@
 /**
- * Thin executors: each Action becomes one port call. Connects run in the background (a page
- * timeout takes seconds and must not hold up the other speaker's routes); everything else is
- * awaited within the pass. Results land in the per-speaker runtime that plan reads next time.
+ * Thin executors: each Action becomes one port call. Radio operations (connect, disconnect,
+ * adapter power) run in the background: a page timeout or a hung bluetoothd takes seconds and
+ * must not hold up the other speaker's routes or the loop. Audio calls are awaited in the pass. Results land in the per-speaker runtime that plan reads next time.
  */
 import type { Logger } from 'pino';
 import type { BtAddress } from './address.js';
-import { recordFailure, recordSuccess } from './backoff.js';
+import { recordAttempt, recordFailure } from './backoff.js';
 import type { Clock } from './clock.js';
 import { toBluelineError, type BluelineError } from './errors.js';
 import { freshRuntime, type Action, type Policy, type SpeakerRuntime } from './model.js';
@@ -57,8 +57,7 @@ export class Executor {
         case 'power-adapter':
           return this.powerInBackground(action.adapter, log);
         case 'disconnect':
-          log.info({ address: action.address, why: action.why }, 'disconnecting speaker');
-          return await bluetooth.disconnect(action.adapter, action.address);
+          return this.disconnectInBackground(action, log);
         case 'remove-route':
           log.info({ address: action.address, route: action.id }, 'removing route');
           return await audio.removeRoute(action.id);
@@ -110,7 +109,7 @@ export class Executor {
       .connectAudio(action.adapter, action.address)
       .then(
         () => {
-          recordSuccess(rt);
+          recordAttempt(rt, this.deps.clock.now(), this.deps.policy);
           log.info({ address: action.address }, 'speaker connected');
         },
         (e: unknown) => {
@@ -121,6 +120,19 @@ export class Executor {
           if (rt.refused || rt.attempts === 1) this.deps.onError(error, action.address);
         },
       )
+      .finally(() => {
+        rt.connecting = false;
+        this.deps.requestPass();
+      });
+  }
+
+  private disconnectInBackground(action: Extract<Action, { kind: 'disconnect' }>, log: Logger): void {
+    const rt = this.runtimeOf(action.address);
+    rt.connecting = true;
+    log.info({ address: action.address, why: action.why }, 'disconnecting speaker');
+    this.deps.bluetooth
+      .disconnect(action.adapter, action.address)
+      .catch((e: unknown) => this.failed(action, toBluelineError(e, 'disconnect failed'), log))
       .finally(() => {
         rt.connecting = false;
         this.deps.requestPass();

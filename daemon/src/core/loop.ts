@@ -46,7 +46,7 @@ export class ReconcileLoop {
     this.schedule(this.options.clock.now() + this.options.debounceMs);
   }
 
-  /** resolves when no pass is running or scheduled within the debounce window (tests) */
+  /** resolves when no pass is running (stop() waits for the last one) */
   settled(): Promise<void> {
     if (!this.running) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));

@@ -14,7 +14,7 @@ export interface SpeakerRuntime {
   lastError: string | null;
   /** the speaker said no (auth failed, pairing gone): no retries until the user acts */
   refused: boolean;
-  /** a connect is running for this speaker (executors run connects in the background) */
+  /** a connect or disconnect is running for this speaker (executors run link operations in the background) */
   connecting: boolean;
   /** epoch ms since when the link has been up; null while down */
   linkSince: number | null;
@@ -71,6 +71,8 @@ export interface Policy {
   resyncMs: number;
   /** events within this window are folded into one pass */
   debounceMs: number;
+  /** a pass running longer than this means the loop is stuck (the watchdog stops) */
+  stuckPassMs: number;
 }
 
-export const DEFAULT_POLICY: Policy = { profileGraceMs: 1_500, backoffBaseMs: 1_000, backoffCapMs: 30_000, resyncMs: 5_000, debounceMs: 100 };
+export const DEFAULT_POLICY: Policy = { profileGraceMs: 1_500, backoffBaseMs: 1_000, backoffCapMs: 30_000, resyncMs: 5_000, debounceMs: 100, stuckPassMs: 60_000 };

@@ -8,6 +8,7 @@ import type { BtAddress } from './address.js';
 import type { Executor } from './executor.js';
 import type { Observed } from './model.js';
 import type { AudioPort, BluetoothPort } from './ports.js';
+import { recordSuccess } from './backoff.js';
 import { deviceFor } from './reconcile.js';
 
 export interface ObserveInput {
@@ -42,8 +43,15 @@ export function observe({ bluetooth, audio, executor, desired, now, lastSignalAt
     const device = deviceFor(speaker, observed);
     if (device?.connected) {
       rt.lastAdapter = device.adapter;
-      if (rt.linkSince === null) Object.assign(rt, { linkSince: now, attempts: 0, nextRetryAt: null, refused: false, lastError: null });
-    } else rt.linkSince = null;
+      // the link came up (the speaker is reachable) or the audio profile is there: backoff over
+      const profileUp = observed.sinks.some((s) => s.address === speaker.address);
+      if (rt.linkSince === null || (profileUp && rt.attempts > 0)) recordSuccess(rt);
+      rt.linkSince ??= now;
+    } else {
+      rt.linkSince = null;
+      // a scan hears it (RSSI): it is back in reach, so the backoff wait is pointless
+      if (device?.rssi != null && rt.nextRetryAt !== null && !rt.refused) rt.nextRetryAt = null;
+    }
   }
   return observed;
 }

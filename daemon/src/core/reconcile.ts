@@ -98,8 +98,9 @@ function linkActions(desired: PersistedState, observed: Observed, policy: Policy
   for (const speaker of desired.speakers) {
     const device = deviceFor(speaker, observed);
     const isUsed = used.includes(speaker);
+    const rt = observed.runtime.get(speaker.address) ?? freshRuntime();
     if (!isUsed || idle) {
-      if (device?.connected) actions.push({ kind: 'disconnect', address: speaker.address, adapter: device.adapter, why: isUsed ? 'idle' : 'not-used' });
+      if (device?.connected && !rt.connecting) actions.push({ kind: 'disconnect', address: speaker.address, adapter: device.adapter, why: isUsed ? 'idle' : 'not-used' });
       continue;
     }
     if (!device?.paired) continue; // nothing to connect to: the view reports it
@@ -111,7 +112,6 @@ function linkActions(desired: PersistedState, observed: Observed, policy: Policy
       }
       continue;
     }
-    const rt = observed.runtime.get(speaker.address) ?? freshRuntime();
     if (rt.connecting || rt.refused || observed.pairing !== null || !due(observed, speaker.address)) continue;
     if (!device.connected) {
       actions.push({ kind: 'connect', address: speaker.address, adapter: device.adapter, why: 'down' });

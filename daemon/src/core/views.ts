@@ -141,7 +141,8 @@ export function problems(v: ViewInput, speakers: SpeakerView[]): Problem[] {
   }
   if (desired.speakers.length === 0) out.push({ id: 'no-speakers', severity: 'warning', message: 'No speaker set up yet: scan and pair one' });
   if (observed.pairing !== null) {
-    out.push({ id: 'pairing', severity: 'warning', message: `Pairing ${observed.pairing}: reconnecting other speakers is paused until it finishes` });
+    const name = observed.devices.find((d) => d.address === observed.pairing)?.alias ?? observed.pairing;
+    out.push({ id: 'pairing', severity: 'warning', message: `Pairing ${name}: reconnecting other speakers is paused until it finishes` });
   }
   for (const s of speakers) {
     if (!s.known) continue;
@@ -167,7 +168,11 @@ export function health(v: ViewInput, speakers: SpeakerView[], issues: Problem[])
   for (const s of views) if (!idle && s.phase !== 'streaming' && s.phase !== 'refused') reasons.push(`${s.name} is ${s.phase}`);
   const input = inputView(v);
   const parts = [
-    idle ? 'idle (no input)' : `${playing.length}/${used.length} playing` + (views.length ? `: ${views.map((s) => `${s.name} ${s.phase === 'streaming' ? (s.codec ?? '?') : s.phase}`).join(', ')}` : ''),
+    used.length === 0
+      ? 'no speaker set up'
+      : idle
+        ? 'idle (no input)'
+        : `${playing.length}/${used.length} playing: ${views.map((s) => `${s.name} ${s.phase === 'streaming' ? (s.codec ?? '?') : s.phase}`).join(', ')}`,
     `input ${input.present ? (input.signal ? 'signal' : 'silent') : 'missing'}`,
   ];
   if (!v.observed.bluetoothUp) parts.push('bluetooth down');
