@@ -149,13 +149,13 @@ export class Connection extends EventEmitter<ConnectionEvents> {
       client.on('event', (e: ServerEvent) => {
         if (this.client === client) this.emit('event', e);
       });
-      if (this.failures > 0) this.log.warn({ server: this.socketPath, attempts: this.failures }, 'audio server is back');
+      if (this.failures > 0) this.log.info({ server: this.socketPath, attempts: this.failures }, 'audio server is back');
       this.backoffMs = BACKOFF_FIRST_MS;
       this.failures = 0;
       this.emit('up', { name: info.name, version: info.version });
     } catch (err) {
       client.sock?.destroy();
-      if (this.failures === 0) this.log.warn({ err, server: this.socketPath }, 'audio server not reachable; retrying in the background');
+      if (this.failures === 0) this.log.info({ err, server: this.socketPath }, 'audio server not reachable; retrying in the background');
       this.failures++;
       this.schedule();
     }
@@ -166,7 +166,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     client.sock?.destroy();
     if (this.client !== client) return;
     this.client = null;
-    this.log.warn({ server: this.socketPath }, 'lost the audio server; reconnecting');
+    this.log.info({ server: this.socketPath }, 'lost the audio server; reconnecting');
     this.failures = 1;
     this.emit('down');
     this.schedule();

@@ -245,7 +245,7 @@ export class PulseAudio extends EventEmitter<AudioEvents> implements AudioPort {
       this.attempts.set(id, Date.now());
       try {
         await this.buildRoute(spec);
-        this.log.warn({ route: id, sink: spec.sink }, 'restored a route');
+        this.log.info({ route: id, sink: spec.sink }, 'restored a route');
       } catch (err) {
         this.log.warn({ err, route: id }, 'could not restore a route; will retry');
         retryIn = RESTORE_RETRY_MS;

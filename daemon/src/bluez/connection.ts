@@ -80,7 +80,7 @@ export class BluezConnection extends EventEmitter<{ up: []; down: [] }> {
     }
     this.busRetryMs = RETRY_MIN_MS;
     if (bus.owner) await this.bringUp(bus);
-    else this.log.warn('bluetoothd is not running; waiting for it to appear');
+    else this.log.info('bluetoothd is not running; waiting for it to appear');
   }
 
   private onOwner(bus: BluezBus, owner: string | null): void {
@@ -129,7 +129,7 @@ export class BluezConnection extends EventEmitter<{ up: []; down: [] }> {
     this.agent.expect(null);
     this.mirror.clear();
     if (wasUp) {
-      this.log.warn(why);
+      this.log.info(why);
       this.emit('down');
     }
   }
