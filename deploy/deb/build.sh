@@ -22,7 +22,7 @@ stage_common() {  # $1 = staging root
     "$r/usr/lib/systemd/system/bluetooth.service.d" "$r/usr/lib/sysusers.d" "$r/usr/share/dbus-1/system.d"
   install -m 0644 "$root/dist/blueline.mjs" "$root/dist/blueline.mjs.map" "$lib/"
   [ -d "$root/dist/web-ui" ] && cp -r "$root/dist/web-ui" "$lib/web-ui"
-  install -m 0644 "$sys/blueline.service" "$sys/blueline.socket" "$r/usr/lib/systemd/system/"
+  install -m 0644 "$sys/blueline.service" "$sys/blueline.socket" "$sys/blueline-password-reset.service" "$r/usr/lib/systemd/system/"
   install -m 0644 "$sys/bluetooth.service.d/blueline.conf" "$r/usr/lib/systemd/system/bluetooth.service.d/"
   install -m 0644 "$sys/blueline.sysusers" "$r/usr/lib/sysusers.d/blueline.conf"
   install -m 0644 "$sys/dbus-blueline.conf" "$r/usr/share/dbus-1/system.d/blueline.conf"

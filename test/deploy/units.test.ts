@@ -9,7 +9,7 @@ import { join } from 'node:path';
 
 const repo = join(import.meta.dirname, '..', '..');
 const units = join(repo, 'deploy', 'systemd');
-const shipped = ['blueline.service', 'blueline.socket'];
+const shipped = ['blueline.service', 'blueline.socket', 'blueline-password-reset.service'];
 const imageOnly = ['blueline-firstboot.service', 'blueline-ssh-keygen.service', 'blueline-selftest.service', 'blueline-test-line-in.service'];
 const hostUnitDir = ['/usr/lib/systemd/system', '/lib/systemd/system'].find((d) => spawnSync('test', ['-d', d]).status === 0);
 
@@ -29,7 +29,7 @@ function makeRoot(): string {
   for (const u of imageOnly) copyFileSync(join(units, 'image', u), join(etc, u));
   const dropIn = readFileSync(join(units, 'audio-session.conf.in'), 'utf8').replaceAll('@UID@', '990');
   writeFileSync(join(etc, 'blueline.service.d', '10-audio-session.conf'), dropIn);
-  for (const bin of ['usr/lib/blueline/node/bin/node', 'usr/lib/blueline-image/apply-settings', 'usr/lib/blueline-image/selftest', 'usr/lib/blueline-image/test-line-in', 'usr/bin/ssh-keygen']) {
+  for (const bin of ['usr/lib/blueline/node/bin/node', 'usr/lib/blueline-image/apply-settings', 'usr/lib/blueline-image/selftest', 'usr/lib/blueline-image/test-line-in', 'usr/bin/ssh-keygen', 'usr/bin/rm', 'usr/bin/logger']) {
     mkdirSync(join(root, bin, '..'), { recursive: true });
     writeFileSync(join(root, bin), '#!/bin/sh\n');
     chmodSync(join(root, bin), 0o755);
