@@ -77,6 +77,7 @@ export async function compose(options: ComposeOptions): Promise<ComposedDaemon> 
     logger,
     version: VERSION,
     simulated: simulate,
+    policy: { adapterAlias: config.bluetooth.alias },
   });
   const web = await webService({
     api: controller,

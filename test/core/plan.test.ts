@@ -181,3 +181,18 @@ t.test('plan is pure: same input, same output, input untouched', async (t) => {
   t.same(plan(desired, observed), plan(desired, observed));
   t.equal(JSON.stringify([desired, observed.devices, observed.sinks, observed.routes]), before);
 });
+
+t.test('adapters are given the configured name, once it differs', async (t) => {
+  const { DEFAULT_POLICY } = await import('../../daemon/src/core/model.js');
+  const observed = observedWith({
+    ...streamingA,
+    adapters: [
+      { id: 'hci0', address: '00:00:00:00:00:01', alias: 'blueline', powered: true, discoverable: false, pairable: true, discovering: false },
+      { id: 'hci1', address: '00:00:00:00:00:02', alias: 'BCM20702A0', powered: false, discoverable: false, pairable: true, discovering: false },
+    ],
+  });
+  t.same(plan(desiredWith([{}]), observed, { ...DEFAULT_POLICY, adapterAlias: 'blueline' }), [
+    { kind: 'set-alias', adapter: 'hci1', address: '00:00:00:00:00:02', alias: 'blueline' },
+  ]);
+  t.same(plan(desiredWith([{}]), observed, DEFAULT_POLICY), [], 'no configured name: adapters left alone');
+});

@@ -29,6 +29,7 @@ export class Executor {
   meterSource: string | null = null;
   keepAwake: BtAddress[] = [];
   readonly powering = new Set<string>();
+  private readonly aliasTried = new Set<string>();
   private readonly lastFailure = new Map<string, string>();
 
   constructor(private readonly deps: ExecutorDeps) {}
@@ -56,6 +57,8 @@ export class Executor {
           return this.connectInBackground(action, log);
         case 'power-adapter':
           return this.powerInBackground(action.adapter, log);
+        case 'set-alias':
+          return await this.setAlias(action, log);
         case 'disconnect':
           return this.disconnectInBackground(action, log);
         case 'remove-route':
@@ -137,6 +140,20 @@ export class Executor {
         rt.connecting = false;
         this.deps.requestPass();
       });
+  }
+
+  /**
+   * Once per adapter (by address) and name: an adapter that refuses its name is not asked again
+   * every pass. BlueZ keeps the name per adapter address, so a replugged dongle keeps it too.
+   */
+  private async setAlias(action: Extract<Action, { kind: 'set-alias' }>, log: Logger): Promise<void> {
+    const key = `${action.address}=${action.alias}`;
+    if (this.aliasTried.has(key)) return;
+    this.aliasTried.add(key);
+    log.info({ adapter: action.adapter, alias: action.alias }, 'naming adapter');
+    await this.deps.bluetooth.setAdapter(action.adapter, { alias: action.alias }).catch((e: unknown) => {
+      log.warn({ err: toBluelineError(e), adapter: action.adapter }, 'could not name the adapter; speakers see its old name');
+    });
   }
 
   private powerInBackground(adapter: string, log: Logger): void {

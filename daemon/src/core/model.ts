@@ -51,6 +51,7 @@ export interface Observed {
 
 export type Action =
   | { kind: 'power-adapter'; adapter: string }
+  | { kind: 'set-alias'; adapter: string; address: BtAddress; alias: string }
   | { kind: 'connect'; address: BtAddress; adapter: string; why: 'down' | 'profile-missing' }
   | { kind: 'disconnect'; address: BtAddress; adapter: string; why: 'not-used' | 'idle' }
   | { kind: 'remove-route'; id: string; address: BtAddress }
@@ -73,6 +74,8 @@ export interface Policy {
   debounceMs: number;
   /** a pass running longer than this means the loop is stuck (the watchdog stops) */
   stuckPassMs: number;
+  /** the name speakers see (config bluetooth.alias); null leaves the adapters' names alone */
+  adapterAlias: string | null;
 }
 
-export const DEFAULT_POLICY: Policy = { profileGraceMs: 1_500, backoffBaseMs: 1_000, backoffCapMs: 30_000, resyncMs: 5_000, debounceMs: 100, stuckPassMs: 60_000 };
+export const DEFAULT_POLICY: Policy = { profileGraceMs: 1_500, backoffBaseMs: 1_000, backoffCapMs: 30_000, resyncMs: 5_000, debounceMs: 100, stuckPassMs: 60_000, adapterAlias: null };

@@ -167,8 +167,15 @@ function audioActions(desired: PersistedState, observed: Observed): Action[] {
  * The actions that move `observed` toward `desired`, in the order executors should run them:
  * adapters and links first, then codecs, routes (removals before additions), volumes, meter.
  */
+/** Every adapter carries the configured name, so speakers list the box as the owner named it. */
+function adapterActions(observed: Observed, policy: Policy): Action[] {
+  const alias = policy.adapterAlias;
+  if (alias === null) return [];
+  return observed.adapters.filter((a) => a.alias !== alias).map((a) => ({ kind: 'set-alias', adapter: a.id, address: a.address, alias }));
+}
+
 export function plan(desired: PersistedState, observed: Observed, policy: Policy = DEFAULT_POLICY): Action[] {
-  const order: Action['kind'][] = ['power-adapter', 'disconnect', 'connect', 'switch-codec', 'remove-route', 'add-route', 'set-volume', 'set-mute', 'set-meter', 'set-keep-awake'];
-  const actions = [...linkActions(desired, observed, policy), ...audioActions(desired, observed)];
+  const order: Action['kind'][] = ['power-adapter', 'set-alias', 'disconnect', 'connect', 'switch-codec', 'remove-route', 'add-route', 'set-volume', 'set-mute', 'set-meter', 'set-keep-awake'];
+  const actions = [...adapterActions(observed, policy), ...linkActions(desired, observed, policy), ...audioActions(desired, observed)];
   return actions.sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind));
 }
