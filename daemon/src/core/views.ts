@@ -173,7 +173,8 @@ export function health(v: ViewInput, speakers: SpeakerView[], issues: Problem[])
       : idle
         ? 'idle (no input)'
         : `${playing.length}/${used.length} playing: ${views.map((s) => `${s.name} ${s.phase === 'streaming' ? (s.codec ?? '?') : s.phase}`).join(', ')}`,
-    `input ${input.present ? (input.signal ? 'signal' : 'silent') : 'missing'}`,
+    // the device is named so a glance at `systemctl status` shows which card blueline found
+    input.present ? `input ${input.device ?? '?'} ${input.signal ? 'signal' : 'silent'}` : 'no input',
   ];
   if (!v.observed.bluetoothUp) parts.push('bluetooth down');
   if (!v.observed.audioUp) parts.push('audio down');

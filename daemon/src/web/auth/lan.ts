@@ -25,8 +25,21 @@ function lanList(interfaces: InterfaceList): BlockList {
   return list;
 }
 
-/** `interfaces` is read at each call (addresses change when Wi-Fi comes and goes); tests pass their own */
-export function isLanAddress(address: string | undefined, interfaces: InterfaceList = networkInterfaces()): boolean {
+/**
+ * The box's own interfaces, read at each call (addresses change when Wi-Fi comes and goes).
+ * Reading them needs a netlink socket; if that is refused (a sandbox without AF_NETLINK), the
+ * private ranges alone decide rather than every request failing.
+ */
+function ownInterfaces(): InterfaceList {
+  try {
+    return networkInterfaces();
+  } catch {
+    return {};
+  }
+}
+
+/** tests pass their own `interfaces` */
+export function isLanAddress(address: string | undefined, interfaces: InterfaceList = ownInterfaces()): boolean {
   if (!address) return false;
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
   const ip = (mapped?.[1] ?? address).split('%')[0] ?? '';
