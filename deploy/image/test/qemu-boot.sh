@@ -61,6 +61,10 @@ while ! grep -q 'BLUELINE-SELFTEST done' "$work/console.log" 2>/dev/null; do
 done
 report_s=$((SECONDS - started))
 http=$(curl -s -o "$work/panel.html" -w '%{http_code}' -m 20 "http://127.0.0.1:$port/" || true)
+# First start as an owner meets it: set the panel password from the LAN (QEMU's user network
+# presents the host as 10.0.2.2, a private address).
+setup=$(curl -s -o "$work/setup.json" -w '%{http_code}' -m 30 -X POST -H 'Content-Type: application/json' \
+  -H "Origin: http://127.0.0.1:$port" --data '{"password":"blueline boot test"}' "http://127.0.0.1:$port/api/setup" || true)
 
 fact() { sed -n "s/^.*BLUELINE-SELFTEST $1=//p" "$work/console.log" | tr -d '\r' | tail -n1; }
 active=$(fact active) ready_us=$(fact ready_us) status=$(fact status) failed=$(fact failed)
@@ -71,6 +75,7 @@ verdict() { if [ "$1" = 0 ]; then echo "ok   $2"; else echo "FAIL $2"; fails=$((
 [ "$active" = active/running ] && [ "${ready_us:-0}" -gt 0 ]; verdict $? "blueline.service reached READY ($active)"
 [ "$http" = 200 ]; verdict $? "panel answers on port 80 from the host (HTTP $http)"
 [ -z "${failed// /}" ]; verdict $? "no failed unit (${failed:-none})"
+[[ "$setup" == 2?? ]]; verdict $? "first-start password setup from the LAN (HTTP $setup $(head -c 200 "$work/setup.json" 2>/dev/null))"
 # The daemon's STATUS= line names its input, e.g. "input alsa_input.usb-..."; "no input" fails.
 printf '%s' "$status" | grep -Eiq '(^|[^a-z])input:? +[^ ;,]*usb' && ! printf '%s' "$status" | grep -qi 'no input'
 verdict $? "STATUS reports the USB input ($status)"
