@@ -7,6 +7,7 @@ import type { RecordStream } from 'pulseaudio.js';
 import type { ProtocolClient } from '../../daemon/src/audio/protocol.js';
 import { RATE } from '../../daemon/src/audio/streams.js';
 import { AIR_CHANNELS } from './audio-servers.js';
+import { onsetsAt } from './onsets.js';
 
 const FLOAT32LE = 5;
 /** pa_channel_position_t values */
@@ -155,18 +156,9 @@ export function goertzelDb(x: Float32Array, hz: number, from = 0, to = x.length)
   return 10 * Math.log10((4 * power) / (n * n) + 1e-20);
 }
 
-/** Sample positions where a click starts: crossing `threshold` after at least `gapMs` of quiet. */
+/** Sample positions where a click starts, at the harness's sample rate (see onsets.ts). */
 export function onsets(x: Float32Array, threshold = 0.1, gapMs = 50): number[] {
-  const gap = Math.round((gapMs / 1000) * RATE);
-  const found: number[] = [];
-  let lastLoud = -Infinity;
-  for (let i = 0; i < x.length; i++) {
-    if (Math.abs(x[i]!) >= threshold) {
-      if (i - lastLoud > gap) found.push(i);
-      lastLoud = i;
-    }
-  }
-  return found;
+  return onsetsAt(x, RATE, threshold, gapMs);
 }
 
 /** Pairs each reference onset with the first later onset within `maxMs`; returns delays in ms. */

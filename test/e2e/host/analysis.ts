@@ -3,6 +3,7 @@
  * onsets matched between sender and receiver on the host's clock. Pure functions (unit-tested
  * in test/e2e/analysis.test.ts with synthetic signals).
  */
+import { onsetsAt } from '../../helpers/onsets.js';
 
 export interface Anchors { rate: number; anchors: [number, number][] }
 
@@ -122,22 +123,12 @@ export function analyseTone(x: Float32Array, rate: number, expectedRms: number, 
   return { onsetFrame: onset, analysedSeconds: (to - from) / rate, frequencyHz, rms: level, levelDb: 20 * Math.log10(level / expectedRms), gapsMs };
 }
 
-/** Click onsets (frames): envelope crossing half the peak after at least 200 ms of quiet. */
+/** Click onsets (frames): crossing 30 % of the recording's peak after at least 200 ms of quiet. */
 export function clickOnsets(x: Float32Array, rate: number): number[] {
   let peak = 0;
   for (const v of x) peak = Math.max(peak, Math.abs(v));
   if (peak < 0.02) return [];
-  const threshold = peak * 0.3;
-  const quiet = Math.round(rate * 0.2);
-  const onsets: number[] = [];
-  let lastLoud = -Infinity;
-  for (let i = 0; i < x.length; i++) {
-    if (Math.abs(x[i]!) >= threshold) {
-      if (i - lastLoud > quiet) onsets.push(i);
-      lastLoud = i;
-    }
-  }
-  return onsets;
+  return onsetsAt(x, rate, peak * 0.3, 200);
 }
 
 /**
