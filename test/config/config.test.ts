@@ -95,6 +95,10 @@ t.test('a bad config file falls back to the last good one, then to defaults', as
   t.equal((await loadEffectiveConfig(file, false, lastGood, logger)).web.port, 80, 'no file: defaults');
   await writeFile(file, JSON.stringify({ web: { port: 8080 } }));
   t.equal((await loadEffectiveConfig(file, false, lastGood, logger)).web.port, 8080, 'good file used');
+  const { statSync } = await import('node:fs');
+  const inode = statSync(lastGood).ino;
+  await loadEffectiveConfig(file, false, lastGood, logger);
+  t.equal(statSync(lastGood).ino, inode, 'an unchanged config is not rewritten at every start');
   await writeFile(file, '{"web": {"port": "eighty"');
   t.equal((await loadEffectiveConfig(file, false, lastGood, logger)).web.port, 8080, 'broken file: the last good config');
   t.ok(records.some((r) => r['level'] === 50 && r['msg'] === 'config file is invalid' && /not valid JSON/.test(String(r['problems']))));

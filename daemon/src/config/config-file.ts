@@ -60,9 +60,12 @@ export async function loadEffectiveConfig(
   if (result.ok) {
     log.info({ path, source: result.source }, result.source === 'file' ? 'config loaded' : 'no config file: using defaults');
     if (result.source === 'file') {
-      await writeFileAtomic(lastGoodPath, JSON.stringify(result.config, null, 2) + '\n').catch((err: unknown) =>
-        log.warn({ err, path: lastGoodPath }, 'could not keep a copy of the good config'),
-      );
+      // Written only when it changed: an SD card should not be rewritten at every start.
+      const text = JSON.stringify(result.config, null, 2) + '\n';
+      const kept = await readFile(lastGoodPath, 'utf8').catch(() => null);
+      if (kept !== text) {
+        await writeFileAtomic(lastGoodPath, text).catch((err: unknown) => log.warn({ err, path: lastGoodPath }, 'could not keep a copy of the good config'));
+      }
     }
     return result.config;
   }

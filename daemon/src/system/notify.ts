@@ -28,7 +28,7 @@ export interface Notifier {
 }
 
 /** Where the addon may be: beside the bundle, an explicit override, or the package in development. */
-export function bindingCandidates(env: NodeJS.ProcessEnv, moduleUrl: string): string[] {
+function bindingCandidates(env: NodeJS.ProcessEnv, moduleUrl: string): string[] {
   const here = dirname(fileURLToPath(moduleUrl));
   const candidates = [join(here, 'native', 'notify.node')];
   if (env['BLUELINE_NOTIFY_ADDON']) candidates.unshift(env['BLUELINE_NOTIFY_ADDON']);

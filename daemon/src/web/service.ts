@@ -19,9 +19,13 @@ export async function webService(deps: WebDeps): Promise<Service & { address(): 
       await app.ready();
       const fd = systemdListenFd();
       await new Promise<void>((resolve, reject) => {
+        const listening = () => {
+          app.server.off('error', reject);
+          resolve();
+        };
         app.server.once('error', reject);
-        if (fd !== null) app.server.listen({ fd }, resolve);
-        else app.server.listen({ host: deps.config.bind, port: deps.config.port }, resolve);
+        if (fd !== null) app.server.listen({ fd }, listening);
+        else app.server.listen({ host: deps.config.bind, port: deps.config.port }, listening);
       });
       const address = app.server.address();
       if (fd !== null) log.info({ fd }, 'panel listening on the socket systemd passed');
