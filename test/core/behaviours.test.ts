@@ -231,3 +231,13 @@ t.test('a speaker heard by a scan is retried at once, not when its backoff ends'
   const took = await rig.until(() => phaseOf(rig, LOW_BATTERY) === 'streaming', 30_000);
   t.ok(took <= 5_000, `streaming ${took} ms after it was switched on during a scan`);
 });
+
+t.test('a box with no speaker yet is not healthy, and says why', async (t) => {
+  const { simulatedApi } = await import('../helpers/sim-api.js');
+  const sim = await simulatedApi();
+  t.teardown(() => sim.stop());
+  await sim.api.forget(sim.known);
+  const health = sim.api.health();
+  t.equal(health.healthy, false);
+  t.match(health.reasons.join('\n'), /no speaker set up/);
+});

@@ -178,6 +178,7 @@ export function health(v: ViewInput, speakers: SpeakerView[], issues: Problem[])
   ];
   if (!v.observed.bluetoothUp) parts.push('bluetooth down');
   if (!v.observed.audioUp) parts.push('audio down');
+  if (used.length === 0) reasons.push('no speaker set up: pair one in the panel');
   const routedOk = desiredRoutes(v.desired, v.observed).length === used.length || idle;
   return { healthy: reasons.length === 0 && routedOk && used.length > 0, summary: parts.join('; '), reasons };
 }
