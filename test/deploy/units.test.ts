@@ -29,7 +29,9 @@ function makeRoot(): string {
   for (const u of imageOnly) copyFileSync(join(units, 'image', u), join(etc, u));
   const dropIn = readFileSync(join(units, 'audio-session.conf.in'), 'utf8').replaceAll('@UID@', '990');
   writeFileSync(join(etc, 'blueline.service.d', '10-audio-session.conf'), dropIn);
-  for (const bin of ['usr/lib/blueline/node/bin/node', 'usr/lib/blueline-image/apply-settings', 'usr/lib/blueline-image/selftest', 'usr/lib/blueline-image/test-line-in', 'usr/bin/ssh-keygen', 'usr/bin/rm', 'usr/bin/logger']) {
+  mkdirSync(join(etc, 'bluetooth.service.d'), { recursive: true });
+  copyFileSync(join(units, 'bluetooth.service.d', 'blueline.conf'), join(etc, 'bluetooth.service.d', 'blueline.conf'));
+  for (const bin of ['usr/libexec/bluetooth/bluetoothd', 'usr/lib/blueline/node/bin/node', 'usr/lib/blueline-image/apply-settings', 'usr/lib/blueline-image/selftest', 'usr/lib/blueline-image/test-line-in', 'usr/bin/ssh-keygen', 'usr/bin/rm', 'usr/bin/logger']) {
     mkdirSync(join(root, bin, '..'), { recursive: true });
     writeFileSync(join(root, bin), '#!/bin/sh\n');
     chmodSync(join(root, bin), 0o755);
@@ -42,6 +44,18 @@ t.test('systemd-analyze verify reports nothing for our units', async (t) => {
   const r = run('systemd-analyze', ['verify', `--root=${root}`, ...shipped, ...imageOnly]);
   t.equal(r.status, 0, r.out);
   t.equal(r.stderr, '', 'no warnings (verify exits 0 even on unknown keys)');
+});
+
+t.test("bluetoothd with blueline's drop-in: verified, and restarted after a crash", async (t) => {
+  const root = makeRoot();
+  const hasBluez = spawnSync('test', ['-f', join(root, 'usr/lib/systemd/system/bluetooth.service')]).status === 0;
+  t.ok(hasBluez, "the host has bluez's bluetooth.service (CI installs bluez)");
+  const r = run('systemd-analyze', ['verify', `--root=${root}`, 'bluetooth.service']);
+  t.equal(r.status, 0, r.out);
+  t.equal(r.stderr, '', 'no warnings');
+  const dropIn = readFileSync(join(units, 'bluetooth.service.d', 'blueline.conf'), 'utf8');
+  t.match(dropIn, /^Restart=on-failure$/m);
+  t.match(dropIn, /^ExecStart=\/usr\/libexec\/bluetooth\/bluetoothd --configfile=\/usr\/share\/blueline\/bluetooth\/main.conf$/m);
 });
 
 t.test('blueline.service exposure is at most 2.0', async (t) => {

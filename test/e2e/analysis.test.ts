@@ -1,7 +1,7 @@
 // The lab's signal analysis and H4 framing on synthetic input (no QEMU): fast, part of `npm test`.
 import t from 'tap';
 import { analyseTone, arrivalStalls, clickOnsets, frameTime, matchClicks, median, readWav } from './host/analysis.js';
-import { ACL_BUFFERS, AclBuffer, H4Splitter, h4PacketLength } from './host/h4-framer.js';
+import { ACL_BUFFERS, ACL_MTU, AclBuffer, H4Splitter, h4PacketLength } from './host/h4-framer.js';
 
 const RATE = 48000;
 
@@ -77,13 +77,14 @@ t.test('H4 framing: whole packets only', async (t) => {
   t.same(split.push(Buffer.from([0x00, 0x01, 0x00, 0xff, 0x01])).map((p) => p.length), [6], 'one whole ACL packet, the rest kept');
 });
 
-t.test('ACL buffer: announces more buffers, feeds the air one at a time', async (t) => {
+t.test('ACL buffer: announces bigger and more buffers, feeds the air one at a time', async (t) => {
   const air: Buffer[] = [];
   const guest: Buffer[] = [];
   const b = new AclBuffer((p) => air.push(p), (p) => guest.push(p));
   // Read Buffer Size complete from btvirt: 1 ACL buffer
   b.fromAir(Buffer.from([0x04, 0x0e, 0x0b, 0x01, 0x05, 0x10, 0x00, 0xc0, 0x00, 0x40, 0x01, 0x00, 0x08, 0x00]));
   t.equal(guest[0]!.readUInt16LE(10), ACL_BUFFERS, 'guest sees more buffers');
+  t.equal(guest[0]!.readUInt16LE(7), ACL_MTU, 'guest sees bigger buffers (btvirt says 192 bytes)');
   const acl = (n: number) => Buffer.from([0x02, 0x2a, 0x20, 0x01, 0x00, n]);
   b.fromGuest(acl(1));
   b.fromGuest(acl(2));

@@ -24,7 +24,11 @@ fi
 
 # Guest kernel: whatever linux-image-amd64 points at, extracted, not installed.
 if [ ! -f "$cache/kernel/.done" ]; then
-  pkg=$(apt-cache depends linux-image-amd64 | sed -n 's/^ *Depends: \(linux-image-[0-9].*-amd64\)$/\1/p' | head -n1)
+  resolve_kernel() { apt-cache depends linux-image-amd64 2>/dev/null | sed -n 's/^ *Depends: \(linux-image-[0-9].*-amd64\)$/\1/p' | head -n1; }
+  pkg=$(resolve_kernel || true)
+  if [ -z "$pkg" ] && [ "$(id -u)" = 0 ]; then  # empty package lists (a fresh container)
+    timeout 600 apt-get update -qq && pkg=$(resolve_kernel || true)
+  fi
   [ -n "$pkg" ] || { echo "prepare: cannot resolve linux-image-amd64 (run apt-get update)" >&2; exit 1; }
   rm -rf "$cache/kernel" "$cache/deb" && mkdir -p "$cache/deb"
   (cd "$cache/deb" && timeout 600 apt-get download "$pkg" >/dev/null 2>&1 || timeout 600 apt-get download "$pkg")
@@ -53,8 +57,37 @@ if [ ! -f "$cache/initramfs.gz" ] || [ test/e2e/guest/init.sh -nt "$cache/initra
   rm -rf "$ird"
 fi
 
+# The emulated speakers' bluetoothd: built from the source of Debian's current stable BlueZ
+# (fetched with apt-get source through a private apt configuration; the host's sources are
+# untouched). The transmitter keeps the host's stock bluetoothd. Debian 12's 5.66 cannot act
+# as an A2DP sink reliably (docs/testing.md, "Why the speakers run a newer BlueZ").
+spk_suite=${LAB_SPEAKER_BLUEZ_SUITE:-trixie}
+if [ ! -x "$cache/speaker-bluez/bluetoothd" ]; then
+  apt_dir=$cache/speaker-bluez-apt
+  rm -rf "$apt_dir" && mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial" "$apt_dir/src"
+  echo "deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian $spk_suite main" > "$apt_dir/sources.list"
+  apt_opts=(-o "Dir::Etc::SourceList=$apt_dir/sources.list" -o Dir::Etc::SourceParts=/dev/null
+            -o "Dir::State::Lists=$apt_dir/lists" -o "Dir::Cache=$apt_dir/cache" -o APT::Sandbox::User=root)
+  timeout 300 apt-get "${apt_opts[@]}" update -qq
+  (cd "$apt_dir/src" && timeout 300 apt-get "${apt_opts[@]}" source --download-only -qq bluez >/dev/null)
+  tar -xzf "$apt_dir"/src/bluez_*.orig.tar.* -C "$apt_dir/src"
+  src=$(find "$apt_dir/src" -maxdepth 1 -type d -name 'bluez-*' | head -n1)
+  # only bluetoothd with the audio profiles; a 5.82 link bug needs VCP/BAP left enabled
+  (cd "$src" && ./configure -q --disable-tools --disable-monitor --disable-cups --disable-obex --disable-client \
+      --disable-systemd --disable-manpages --disable-network --disable-hid --disable-hog --disable-asha \
+      --disable-udev --disable-datafiles >"$apt_dir/configure.log" 2>&1 \
+    && built=$(printf 'lab-built-sources:\n\t@echo $(BUILT_SOURCES)\n' | make -s -f Makefile -f - lab-built-sources) \
+    && make -j"$(nproc)" $built >"$apt_dir/make.log" 2>&1 \
+    && timeout 900 make -j"$(nproc)" src/bluetoothd >>"$apt_dir/make.log" 2>&1) \
+    || { echo "prepare: building the speakers' bluetoothd failed; see $apt_dir/*.log" >&2; exit 1; }
+  mkdir -p "$cache/speaker-bluez"
+  install -m 0755 "$src/src/bluetoothd" "$cache/speaker-bluez/bluetoothd"
+  basename "$src" > "$cache/speaker-bluez/version"
+  rm -rf "$apt_dir"
+fi
+
 if [ "${LAB_SKIP_BUILD:-}" != 1 ]; then
   timeout 600 npm run build --silent
 fi
 timeout 300 node test/e2e/build.mjs "$cache"
-echo "prepare: kernel $kver, cache $cache"
+echo "prepare: kernel $kver, speakers' $(cat "$cache/speaker-bluez/version"), cache $cache"

@@ -17,7 +17,15 @@ const role = values.role ?? 'guest';
 const out = values.out ?? '/tmp';
 const port = Number(values.port ?? 7000);
 
-interface Managed { child: ChildProcess; exited: Promise<number | null>; exitCode: number | null | undefined }
+interface Managed {
+  child: ChildProcess;
+  exited: Promise<number | null>;
+  exitCode: number | null | undefined;
+  /** like systemd's Restart=on-failure: respawned after a crash unless stopped on purpose */
+  restartOnFailure: boolean;
+  stopping: boolean;
+  restarts: number;
+}
 const processes = new Map<string, Managed>();
 const bluez = new BluezPlumbing();
 
@@ -25,7 +33,7 @@ function monoMs(): number {
   return Number(process.hrtime.bigint()) / 1e6;
 }
 
-function startProcess(name: string, argv: string[], env: Record<string, string> = {}): number {
+function startProcess(name: string, argv: string[], env: Record<string, string> = {}, restartOnFailure = false, restarts = 0): number {
   const existing = processes.get(name);
   if (existing && existing.exitCode === undefined) throw new Error(`${name} already running`);
   const [cmd, ...args] = argv;
@@ -35,13 +43,20 @@ function startProcess(name: string, argv: string[], env: Record<string, string> 
   const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout?.pipe(log, { end: false });
   child.stderr?.pipe(log, { end: false });
-  const managed: Managed = { child, exitCode: undefined, exited: Promise.resolve(null) };
+  const managed: Managed = { child, exitCode: undefined, exited: Promise.resolve(null), restartOnFailure, stopping: false, restarts };
   managed.exited = new Promise((resolve) => {
     child.on('error', (err) => { log.write(`--- spawn error ${err.message}\n`); managed.exitCode = -1; resolve(-1); });
     child.on('exit', (code, signal) => {
       log.write(`--- exit code=${code} signal=${signal}\n`);
       managed.exitCode = code ?? -1;
       resolve(code);
+      if (managed.restartOnFailure && !managed.stopping && (signal !== null || code !== 0)) {
+        setTimeout(() => {
+          if (processes.get(name) !== managed) return;
+          log.write(`--- restarting after a failure (Restart=on-failure, as its systemd unit does)\n`);
+          startProcess(name, argv, env, true, managed.restarts + 1);
+        }, 500);
+      }
     });
   });
   processes.set(name, managed);
@@ -51,6 +66,7 @@ function startProcess(name: string, argv: string[], env: Record<string, string> 
 async function stopProcess(name: string, signal: NodeJS.Signals, timeoutMs: number): Promise<number | null> {
   const managed = processes.get(name);
   if (!managed || managed.exitCode !== undefined) return managed?.exitCode ?? null;
+  managed.stopping = true;
   managed.child.kill(signal);
   const timer = setTimeout(() => managed.child.kill('SIGKILL'), timeoutMs);
   const code = await managed.exited;
@@ -97,12 +113,12 @@ async function bt(op: string, b: Body): Promise<unknown> {
 async function handle(method: string, path: string, body: Body): Promise<unknown> {
   if (method === 'GET' && path === '/time') return { monoMs: monoMs() };
   if (method === 'GET' && path === '/ps') {
-    return Object.fromEntries([...processes].map(([name, m]) => [name, { pid: m.child.pid, exitCode: m.exitCode ?? null, running: m.exitCode === undefined }]));
+    return Object.fromEntries([...processes].map(([name, m]) => [name, { pid: m.child.pid, exitCode: m.exitCode ?? null, running: m.exitCode === undefined, restarts: m.restarts }]));
   }
   if (method !== 'POST') throw new Error(`no route ${method} ${path}`);
   const env = (body.env ?? {}) as Record<string, string>;
   switch (path) {
-    case '/start': return { pid: startProcess(str(body, 'name'), body.argv as string[], env) };
+    case '/start': return { pid: startProcess(str(body, 'name'), body.argv as string[], env, body.restartOnFailure === true) };
     case '/stop': return { code: await stopProcess(str(body, 'name'), (body.signal as NodeJS.Signals | undefined) ?? 'SIGTERM', Number(body.timeoutMs ?? 5000)) };
     case '/wait': {
       const managed = processes.get(str(body, 'name'));

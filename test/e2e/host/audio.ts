@@ -2,11 +2,12 @@
  * Plays test signals into the transmitter's aloop "USB card" and records them at the speakers
  * with the in-guest probe; turns the files into figures on the host's clock.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { continuity, decodeSbc, mediaPackets, readSnoop, sbcFrameSamples, type MediaPacket } from './air.js';
 import { join } from 'node:path';
 import { analyseTone, arrivalStalls, clickOnsets, frameTime, matchClicks, median, readWav, type Anchors, type ToneResult } from './analysis.js';
 import type { GuestClient } from './guest-client.js';
-import { AUDIO_ENV } from './services.js';
+import { AUDIO_ENV, collectCapture } from './services.js';
 
 /** Where the probe writes into the "USB card": its capture side (Loopback,0,0) is what PipeWire reads. */
 export const USB_CARD_PLAYBACK = 'plughw:Loopback,1,0';
@@ -18,10 +19,25 @@ export interface LabAudio { probe: string; out: string; tx: GuestClient; spk: Gu
 
 interface Recording { wav: string; meta: string; name: string }
 
+/** The speaker guest's btmon capture, copied into the results folder; its size marks a point in it. */
+async function speakerCapture(lab: LabAudio): Promise<{ file: string; size: number }> {
+  const file = await collectCapture(lab.spk, lab.out);
+  return { file, size: statSync(file).size };
+}
+
+/** Media packets the speaker's controller `hci` received since `fromOffset` of the capture. */
+export function airPackets(capture: string, hci: string, fromOffset: number): MediaPacket[] {
+  return mediaPackets(readSnoop(readFileSync(capture)), Number(hci.replace('hci', '')), fromOffset);
+}
+
 let serial = 0;
 
-/** Records each device on the speaker guest while the transmitter plays; returns file names. */
-export async function playAndRecord(lab: LabAudio, tag: string, signal: string, seconds: number, devices: string[], leadSeconds = 2): Promise<{ sent: string; recordings: Recording[] }> {
+/**
+ * Records each device on the speaker guest while the transmitter plays; returns file names,
+ * and the capture offset where this play began (for airPackets).
+ */
+export async function playAndRecord(lab: LabAudio, tag: string, signal: string, seconds: number, devices: string[], leadSeconds = 2): Promise<{ sent: string; recordings: Recording[]; capture: string; airFrom: number }> {
+  const airFrom = (await speakerCapture(lab)).size;
   const id = `${tag}-${++serial}`;
   const recordings = devices.map((device, i) => {
     const name = `${id}-rec${i}`;
@@ -39,7 +55,34 @@ export async function playAndRecord(lab: LabAudio, tag: string, signal: string, 
     const done = await lab.spk.wait(r.name, budget);
     if (done.code !== 0) throw new Error(`probe record exited ${done.code} (see spk-${r.name}.log)`);
   }
-  return { sent, recordings };
+  await new Promise((r) => setTimeout(r, 1000)); // btmon's last records
+  return { sent, recordings, capture: (await speakerCapture(lab)).file, airFrom };
+}
+
+export interface AirToneFigures extends ToneResult {
+  packets: number;
+  /** audio missing from the stream, by its RTP clock (ms each) */
+  lostMs: number[];
+  /** spread of the packets' arrival against the stream's clock, over the analysed part */
+  arrivalJitterMs: number;
+}
+
+/** The tone as it reached the speaker's radio, decoded from the air capture. */
+export function airToneFigures(packets: MediaPacket[]): AirToneFigures {
+  const { rate, samples } = decodeSbc(packets);
+  const tone = analyseTone(samples, rate, TONE_AMP / Math.SQRT2);
+  if (tone.onsetFrame < 0) return { ...tone, packets: packets.length, lostMs: [], arrivalJitterMs: 0 };
+  // the packets that carry the analysed part (from a second after the onset)
+  const from = tone.onsetFrame + rate;
+  const to = from + tone.analysedSeconds * rate;
+  let position = 0;
+  const analysed = packets.filter((p) => {
+    const start = position;
+    position += p.frames * sbcFrameSamples(p.sbc);
+    return position > from && start < to;
+  });
+  const c = continuity(analysed, rate);
+  return { ...tone, packets: packets.length, lostMs: c.lostMs, arrivalJitterMs: c.arrivalJitterMs };
 }
 
 export interface ToneFigures extends ToneResult { stallsMs: number[] }

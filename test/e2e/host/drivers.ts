@@ -11,9 +11,6 @@ import { AUDIO_ENV, bluezSink, usbSource, waitFor } from './services.js';
 export const A2DP_SINK_UUID = '0000110b-0000-1000-8000-00805f9b34fb';
 export const A2DP_SOURCE_UUID = '0000110a-0000-1000-8000-00805f9b34fb';
 
-/** Lab-only: the emulated speaker learns the transmitter's endpoints first (see speaker-prime.ts). */
-export type Prime = (speaker: string) => Promise<void>;
-
 export interface Driver {
   kind: 'api' | 'plumbing';
   /** scan, pair, connect and route the USB card to the speaker */
@@ -33,16 +30,22 @@ export interface Driver {
 
 export class ApiDriver implements Driver {
   readonly kind = 'api';
-  constructor(private api: ApiClient, private prime: Prime, private startDaemon: () => Promise<void>, private stopDaemon: () => Promise<void>) {}
+  constructor(private api: ApiClient, private startDaemon: () => Promise<void>, private stopDaemon: () => Promise<void>) {}
 
   async addSpeaker(address: string): Promise<void> {
     await this.api.ok('POST', '/api/scan', { seconds: 20 });
     await waitFor(`scan to find ${address}`, 40_000, async () => (await this.api.speaker(address)) !== undefined, 1000);
     await this.api.ok('POST', `/api/speakers/${address}/pair`, {}, 90_000);
-    await this.prime(address);
     // blueline may already be connecting by itself after pairing: a conflict is fine
     const r = await this.api.send('POST', `/api/speakers/${address}/connect`, undefined, 90_000);
     if (r.status >= 300 && r.status !== 409) throw new Error(`connect ${address} -> ${r.status} ${JSON.stringify(r.body)}`);
+    // a new speaker starts at 70 %; full volume passes the input through unchanged, as the
+    // level check needs
+    await this.api.ok('PATCH', `/api/speakers/${address}`, { volume: 100 });
+    await this.waitStreaming(address, 90_000);
+    // WirePlumber 0.4.13 (Debian 12) sometimes crashes as the new speaker's sink appears; the
+    // lab restarts it as systemd would, and blueline reconnects: let that settle before measuring
+    await new Promise((r) => setTimeout(r, 5000));
     await this.waitStreaming(address, 90_000);
   }
 
@@ -91,7 +94,7 @@ export class PlumbingDriver implements Driver {
   readonly kind = 'plumbing';
   private routes = new Map<string, string>();
 
-  constructor(private tx: GuestClient, private hci: string, private prime: Prime) {}
+  constructor(private tx: GuestClient, private hci: string) {}
 
   private pactl(args: string[]): Promise<string> {
     return this.tx.runOk(['pactl', ...args], 20_000, AUDIO_ENV);
@@ -136,7 +139,6 @@ export class PlumbingDriver implements Driver {
 
   async addSpeaker(address: string): Promise<void> {
     await this.pair(address);
-    await this.prime(address);
     await this.connectA2dp(address);
     await this.route(address, PLUMBING_LATENCY_MS);
   }

@@ -79,8 +79,15 @@ export class GuestClient {
     return r.stdout;
   }
 
-  start(name: string, argv: string[], env?: Record<string, string>): Promise<unknown> {
-    return this.call('POST', '/start', { name, argv, env });
+  /** restartOnFailure: respawn after a crash, as the Pi's systemd units for the audio servers do */
+  start(name: string, argv: string[], env?: Record<string, string>, restartOnFailure = false): Promise<unknown> {
+    return this.call('POST', '/start', { name, argv, env, restartOnFailure });
+  }
+
+  /** How often each supervised process was restarted after a crash. */
+  async restarts(): Promise<Record<string, number>> {
+    const ps = await this.call<Record<string, { restarts: number }>>('GET', '/ps');
+    return Object.fromEntries(Object.entries(ps).filter(([, p]) => p.restarts > 0).map(([name, p]) => [name, p.restarts]));
   }
 
   stop(name: string, signal: 'SIGTERM' | 'SIGKILL' | 'SIGINT' = 'SIGTERM'): Promise<unknown> {

@@ -8,11 +8,16 @@
  *   framer announces ACL_BUFFERS buffers to the guest, queues its packets, and feeds btvirt one at
  *   a time as btvirt's Number Of Completed Packets events come back (which it passes on), like
  *   a real controller's buffer would.
+ * - btvirt's controllers announce 192-byte ACL packets, so each A2DP media packet (~670 bytes of
+ *   L2CAP) crosses the emulated air as four packets. btvirt forwards ACL packets of any length
+ *   (emulator/btdev.c send_acl), so the framer announces ACL_MTU, a common real controller's
+ *   size, and a media packet crosses as one.
  */
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
-import { rmSync } from 'node:fs';
+import { rmSync, type WriteStream } from 'node:fs';
 
 export const ACL_BUFFERS = 8;
+export const ACL_MTU = 1021;
 
 /** Length of the H4 packet at the start of buf (type byte included), or 0 if the header is incomplete. */
 export function h4PacketLength(buf: Buffer): number {
@@ -71,6 +76,7 @@ export class AclBuffer {
       if (code === 0x0e && packet.length >= 13 && packet.readUInt16LE(4) === READ_BUFFER_SIZE && packet[6] === 0) {
         this.credits = Math.max(1, packet.readUInt16LE(10));
         const patched = Buffer.from(packet);
+        patched.writeUInt16LE(ACL_MTU, 7);
         patched.writeUInt16LE(ACL_BUFFERS, 10);
         this.toGuest(patched);
         return;
@@ -105,11 +111,28 @@ export class AclBuffer {
   }
 }
 
-export function startH4Framer(listenPath: string, btvirtPath: string, onError: (err: Error) => void): Server {
+/**
+ * One line per HCI command and command event, for telling a silent emulated controller from a
+ * stuck guest (ACL traffic is only counted: it would swamp the file).
+ */
+export function describeControl(direction: 'cmd' | 'evt', p: Buffer): string | null {
+  if (direction === 'cmd' && p[0] === 0x01 && p.length >= 3) return `cmd 0x${p.readUInt16LE(1).toString(16).padStart(4, '0')}`;
+  if (direction === 'evt' && p[0] === 0x04 && p.length >= 3) {
+    const code = p[1]!;
+    if (code === 0x0e && p.length >= 6) return `evt complete 0x${p.readUInt16LE(4).toString(16).padStart(4, '0')}`;
+    if (code === 0x0f && p.length >= 7) return `evt status 0x${p.readUInt16LE(5).toString(16).padStart(4, '0')} status=${p[3]}`;
+    if (code !== 0x13 && code !== 0x2f && code !== 0x22 && code !== 0x02) return `evt 0x${code.toString(16)}`;
+  }
+  return null;
+}
+
+export function startH4Framer(listenPath: string, btvirtPath: string, onError: (err: Error) => void, trace?: WriteStream): Server {
   rmSync(listenPath, { force: true });
+  const started = Date.now();
+  const note = (line: string | null) => { if (line && trace) trace.write(`${((Date.now() - started) / 1000).toFixed(3)} ${line}\n`); };
   const server = createServer((guest: Socket) => {
     const air = createConnection(btvirtPath);
-    const buffer = new AclBuffer((p) => air.write(p), (p) => guest.write(p));
+    const buffer = new AclBuffer((p) => { note(describeControl('cmd', p)); air.write(p); }, (p) => { note(describeControl('evt', p)); guest.write(p); });
     const fromGuest = new H4Splitter();
     const fromAir = new H4Splitter();
     const close = () => { guest.destroy(); air.destroy(); };

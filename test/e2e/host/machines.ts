@@ -47,6 +47,8 @@ export interface GuestSpec {
   /** host port -> guest port */
   forwards: Record<number, number>;
   memoryMb: number;
+  /** vCPUs: the transmitter gets two, the speakers one, so the host's cores go where the work is */
+  cpus: number;
 }
 
 export interface LabPaths { root: string; cache: string; out: string }
@@ -62,7 +64,7 @@ export function bootGuest(spec: GuestSpec, paths: LabPaths, controllerSockets: s
   ].join(' ');
   const hostfwd = Object.entries(spec.forwards).map(([h, g]) => `,hostfwd=tcp:127.0.0.1:${h}-:${g}`).join('');
   const args = [
-    '-accel', 'tcg,thread=multi', '-cpu', 'max', '-smp', '2', '-m', String(spec.memoryMb),
+    '-accel', 'tcg,thread=multi', '-cpu', 'max', '-smp', String(spec.cpus), '-m', String(spec.memoryMb),
     '-nographic', '-no-reboot', '-kernel', join(paths.cache, 'vmlinuz'), '-initrd', join(paths.cache, 'initramfs.gz'),
     '-append', append,
     '-virtfs', 'local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap',

@@ -10,6 +10,19 @@ export const PULSE_SOCKET = `${RUNTIME_DIR}/pulse/native`;
 const SESSION_BUS = `unix:path=${RUNTIME_DIR}/bus`;
 export const AUDIO_ENV = { XDG_RUNTIME_DIR: RUNTIME_DIR, DBUS_SESSION_BUS_ADDRESS: SESSION_BUS, PULSE_SERVER: `unix:${PULSE_SOCKET}`, HOME: '/root' };
 
+/**
+ * btmon writes each packet as it comes; over the 9p results mount that cost the transmitter
+ * guest a sixth of a CPU while streaming. It writes to the guest's tmpfs instead, and
+ * collectCapture copies the file into the results folder when the host needs it.
+ */
+const captureInGuest = (role: string): string => `/tmp/${role}-btmon.snoop`;
+
+export async function collectCapture(guest: GuestClient, out: string): Promise<string> {
+  const target = `${out}/${guest.role}-btmon.snoop`;
+  await guest.runOk(['cp', captureInGuest(guest.role), target], 60_000);
+  return target;
+}
+
 export async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | null | undefined | false>, intervalMs = 500): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError = '';
@@ -25,15 +38,22 @@ export async function waitFor<T>(what: string, timeoutMs: number, probe: () => P
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (${lastError})` : ''}`);
 }
 
-export async function startBluetoothd(guest: GuestClient): Promise<void> {
-  await guest.start('bluetoothd', ['/usr/sbin/bluetoothd', '-n', '-d']);
+/** Debian 12's own bluetoothd: what the transmitter (the Pi) runs. */
+export const STOCK_BLUETOOTHD = '/usr/sbin/bluetoothd';
+
+/**
+ * restartOnFailure: the transmitter's bluetoothd restarts after a crash, as blueline's
+ * drop-in for bluetooth.service makes it on the Pi (deploy/systemd/bluetooth.service.d).
+ */
+export async function startBluetoothd(guest: GuestClient, binary: string, restartOnFailure = false): Promise<void> {
+  await guest.start('bluetoothd', [binary, '-n', '-d'], undefined, restartOnFailure);
   await waitFor('bluetoothd on the bus', 30_000, async () => (await guest.bt<unknown[]>('adapters', {}, 10_000)).length > 0);
 }
 
-export async function restartBluetoothd(guest: GuestClient): Promise<void> {
+export async function restartBluetoothd(guest: GuestClient, binary: string): Promise<void> {
   await guest.stop('bluetoothd');
   await guest.bt('reset');
-  await startBluetoothd(guest);
+  await startBluetoothd(guest, binary, binary === STOCK_BLUETOOTHD);
 }
 
 /** Adapters as bluetoothd sees them, by hci name. */
@@ -43,18 +63,26 @@ export async function adapters(guest: GuestClient): Promise<{ hci: string; addre
 }
 
 export async function bringUpTransmitter(tx: GuestClient, out: string): Promise<{ address: string }> {
-  await tx.start('btmon', ['btmon', '-w', `${out}/tx-btmon.snoop`]);
+  await tx.start('btmon', ['btmon', '-w', captureInGuest('tx')]);
   await tx.runOk(['mkdir', '-p', `${RUNTIME_DIR}/pulse`]);
   await tx.start('session-bus', ['dbus-daemon', '--session', `--address=${SESSION_BUS}`, '--nofork', '--nopidfile']);
-  await startBluetoothd(tx);
+  await startBluetoothd(tx, STOCK_BLUETOOTHD, true);
   const [adapter] = await adapters(tx);
   if (!adapter) throw new Error('transmitter has no adapter');
   // PipeWire finds the aloop card through udev's database: let udev finish first
   await tx.run(['udevadm', 'settle', '-t', '60'], 70_000);
-  await tx.start('pipewire', ['pipewire'], AUDIO_ENV);
-  await tx.start('wireplumber', ['wireplumber'], AUDIO_ENV);
-  await tx.start('pipewire-pulse', ['pipewire-pulse'], AUDIO_ENV);
-  await waitFor('the aloop "USB card" as a pulse source', 60_000, async () => (await usbSource(tx)) !== null);
+  await tx.start('pipewire', ['pipewire'], AUDIO_ENV, true);
+  await tx.start('wireplumber', ['wireplumber'], AUDIO_ENV, true);
+  await tx.start('pipewire-pulse', ['pipewire-pulse'], AUDIO_ENV, true);
+  const found = () => waitFor('the aloop "USB card" as a pulse source', 30_000, async () => (await usbSource(tx)) !== null);
+  await found().catch(async () => {
+    // seen now and then: WirePlumber enumerated ALSA before udev had the card's properties
+    await tx.run(['udevadm', 'trigger', '--subsystem-match=sound', '--action=change'], 20_000);
+    await tx.run(['udevadm', 'settle', '-t', '30'], 40_000);
+    await tx.stop('wireplumber');
+    await tx.start('wireplumber', ['wireplumber'], AUDIO_ENV, true);
+    await found();
+  });
   return adapter;
 }
 
@@ -72,12 +100,14 @@ export async function bluezSink(tx: GuestClient, speaker: string): Promise<strin
   return line?.split('\t')[1] ?? null;
 }
 
-export async function bringUpSpeakers(spk: GuestClient, out: string): Promise<{ hci: string; address: string }[]> {
-  await spk.start('btmon', ['btmon', '-w', `${out}/spk-btmon.snoop`]);
-  await startBluetoothd(spk);
+/** bluetoothd: the speakers' newer build (test/e2e/prepare.sh). */
+export async function bringUpSpeakers(spk: GuestClient, out: string, bluetoothd: string): Promise<{ hci: string; address: string }[]> {
+  await spk.start('btmon', ['btmon', '-w', captureInGuest('spk')]);
+  await startBluetoothd(spk, bluetoothd);
   const list = await adapters(spk);
   for (const { hci } of list) {
-    await spk.start(`bluealsa-${hci}`, ['bluealsa', '-i', hci, '-p', 'a2dp-sink', '-B', hci]);
+    // a mono speaker: half the bitrate for the emulated link to carry
+    await spk.start(`bluealsa-${hci}`, ['bluealsa', '-i', hci, '-p', 'a2dp-sink', '-B', hci, '--a2dp-force-mono']);
   }
   await setupSpeakerAdapters(spk, list);
   return list;
