@@ -141,12 +141,20 @@ t.test('idle policy: let go after N minutes without input, back when the Echo ta
   t.ok(took <= 5_000, `playing ${took} ms after the input came back`);
 });
 
-t.test('keep-awake follows the setting', async (t) => {
+t.test('keep-awake: only after 30 s of a silent input, off while it plays, and follows the setting', async (t) => {
   const rig = await createRig({ speakers: [JUST_WORKS] });
   t.teardown(() => rig.close());
   await rig.until(() => phaseOf(rig, JUST_WORKS) === 'streaming');
   await rig.advance(500);
-  t.same(rig.world.sim.audio.keepAwakeSet(), [JUST_WORKS]);
+  t.same(rig.world.sim.audio.keepAwakeSet(), [], 'not at once: the input has not been quiet for 30 s');
+  await rig.advance(30_000);
+  t.same(rig.world.sim.audio.keepAwakeSet(), [JUST_WORKS], 'after 30 s of silence');
+  rig.world.faults.echoTalking(true);
+  await rig.advance(1_000);
+  t.same(rig.world.sim.audio.keepAwakeSet(), [], 'off as soon as the Echo plays');
+  rig.world.faults.echoTalking(false);
+  await rig.advance(31_000);
+  t.same(rig.world.sim.audio.keepAwakeSet(), [JUST_WORKS], 'back after the next 30 s of silence');
   await rig.controller.updateSettings({ keepAwake: false });
   await rig.advance(500);
   t.same(rig.world.sim.audio.keepAwakeSet(), []);

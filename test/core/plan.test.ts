@@ -132,6 +132,18 @@ const rows: Row[] = [
       { kind: 'set-keep-awake', addresses: [] },
     ],
   },
+  {
+    name: 'input playing: the keep-awake tone stops (the speakers are awake anyway)',
+    desired: desiredWith([{}]),
+    observed: observedWith({ ...streamingA, lastSignalAt: NOW - 1_000 }),
+    expect: [{ kind: 'set-keep-awake', addresses: [] }],
+  },
+  {
+    name: 'input quiet for less than 30 s: no keep-awake tone yet',
+    desired: desiredWith([{}]),
+    observed: observedWith({ ...streamingA, keepAwake: [], lastSignalAt: NOW - 29_000 }),
+    expect: [],
+  },
   { name: 'idle policy: still within N minutes', desired: desiredWith([{}], { idleDisconnectMinutes: 10 }), observed: observedWith({ ...streamingA, lastSignalAt: NOW - 9 * 60_000 }), expect: [] },
   {
     name: 'USB card gone: routes go, meter stops',

@@ -61,7 +61,8 @@ export function observedWith(props: Partial<Observed> & { runtimeOf?: Record<str
     runtime,
     meterSource: USB,
     keepAwake: [],
-    lastSignalAt: NOW,
+    // the input has been quiet for a minute: the keep-awake tone applies (it only fills silences)
+    lastSignalAt: NOW - 60_000,
     pairing: null,
     powering: new Set(),
     ...rest,

@@ -42,7 +42,7 @@ t.test('audio server restart: routes, meter and keep-awake restored', async (t) 
   t.ok(rig.controller.status().problems.some((p) => p.id === 'audio-down'));
   rig.world.faults.audioServerUp();
   await rig.until(() => rig.world.audio.routes().length === 2);
-  await rig.advance(10_000);
+  await rig.advance(31_000); // the keep-awake tone waits for 30 s of a silent input
   t.equal(rig.world.sim.audio.meter(), rig.world.audio.inputs()[0]?.name, 'level meter back on the input');
   t.same(rig.world.sim.audio.keepAwakeSet().sort(), [JUST_WORKS, PIN_SPEAKER].sort(), 'keep-awake back on both');
   assertOneWarn(t, rig, 'audio-server');

@@ -203,6 +203,10 @@ export class Controller extends EventEmitter<{ event: [BluelineEvent] }> impleme
         if (graceEnd > o.now) at = Math.min(at, graceEnd);
       }
     }
+    if (this.desired.settings.keepAwake) {
+      const quietAt = this.lastSignalAt + this.policy.keepAwakeAfterSilenceMs;
+      if (quietAt > o.now) at = Math.min(at, quietAt);
+    }
     const idleMinutes = this.desired.settings.idleDisconnectMinutes;
     if (idleMinutes > 0) {
       const idleAt = this.lastSignalAt + idleMinutes * 60_000;
@@ -216,7 +220,8 @@ export class Controller extends EventEmitter<{ event: [BluelineEvent] }> impleme
     this.level = reading;
     if (reading.signal) this.lastSignalAt = this.clock.now();
     this.emit('event', { type: 'level', peakDb: reading.peakDb, rmsDb: reading.rmsDb, signal: reading.signal });
-    if (wasIdle && reading.signal) this.requestPass();
+    // signal back: leave idle, and stop the keep-awake tone (it only fills silences)
+    if (reading.signal && (wasIdle || this.executor.keepAwake.length > 0)) this.requestPass();
     this.publishInput();
   }
 

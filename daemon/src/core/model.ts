@@ -76,6 +76,12 @@ export interface Policy {
   stuckPassMs: number;
   /** the name speakers see (config bluetooth.alias); null leaves the adapters' names alone */
   adapterAlias: string | null;
+  /**
+   * The keep-awake tone plays only once the input has been silent this long: while the Echo
+   * plays, the speakers are awake anyway, and the tone (whose samples the daemon pushes itself)
+   * would only cost CPU and be mixed under the music.
+   */
+  keepAwakeAfterSilenceMs: number;
 }
 
-export const DEFAULT_POLICY: Policy = { profileGraceMs: 1_500, backoffBaseMs: 1_000, backoffCapMs: 30_000, resyncMs: 5_000, debounceMs: 100, stuckPassMs: 60_000, adapterAlias: null };
+export const DEFAULT_POLICY: Policy = { profileGraceMs: 1_500, backoffBaseMs: 1_000, backoffCapMs: 30_000, resyncMs: 5_000, debounceMs: 100, stuckPassMs: 60_000, adapterAlias: null, keepAwakeAfterSilenceMs: 30_000 };

@@ -126,7 +126,7 @@ function linkActions(desired: PersistedState, observed: Observed, policy: Policy
   return actions;
 }
 
-function audioActions(desired: PersistedState, observed: Observed): Action[] {
+function audioActions(desired: PersistedState, observed: Observed, policy: Policy): Action[] {
   if (!observed.audioUp) return [];
   const actions: Action[] = [];
   const switching = new Set<BtAddress>();
@@ -157,7 +157,8 @@ function audioActions(desired: PersistedState, observed: Observed): Action[] {
   const meter = resolveInput(desired.settings, observed.inputs)?.name ?? null;
   if (meter !== observed.meterSource) actions.push({ kind: 'set-meter', source: meter });
 
-  const awake = desired.settings.keepAwake ? wanted.map((s) => s.address).sort() : [];
+  const quiet = observed.now - observed.lastSignalAt >= policy.keepAwakeAfterSilenceMs;
+  const awake = desired.settings.keepAwake && quiet ? wanted.map((s) => s.address).sort() : [];
   const current = [...observed.keepAwake].sort();
   if (awake.join() !== current.join()) actions.push({ kind: 'set-keep-awake', addresses: awake });
   return actions;
@@ -176,6 +177,6 @@ function adapterActions(observed: Observed, policy: Policy): Action[] {
 
 export function plan(desired: PersistedState, observed: Observed, policy: Policy = DEFAULT_POLICY): Action[] {
   const order: Action['kind'][] = ['power-adapter', 'set-alias', 'disconnect', 'connect', 'switch-codec', 'remove-route', 'add-route', 'set-volume', 'set-mute', 'set-meter', 'set-keep-awake'];
-  const actions = [...adapterActions(observed, policy), ...linkActions(desired, observed, policy), ...audioActions(desired, observed)];
+  const actions = [...adapterActions(observed, policy), ...linkActions(desired, observed, policy), ...audioActions(desired, observed, policy)];
   return actions.sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind));
 }

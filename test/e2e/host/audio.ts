@@ -14,6 +14,7 @@ export const USB_CARD_PLAYBACK = 'plughw:Loopback,1,0';
 export const TONE_HZ = 1000;
 export const TONE_AMP = 0.5;
 export const CLICK_AMP = 0.8;
+const RECORD_TAIL_S = 3;
 
 export interface LabAudio { probe: string; out: string; tx: GuestClient; spk: GuestClient }
 
@@ -44,18 +45,20 @@ export async function playAndRecord(lab: LabAudio, tag: string, signal: string, 
     return { name, device, wav: join(lab.out, `${name}.wav`), meta: join(lab.out, `${name}.json`) };
   });
   for (const r of recordings) {
-    await lab.spk.start(r.name, ['/usr/bin/python3', lab.probe, 'record', r.device, String(seconds + leadSeconds), r.wav, r.meta]);
+    // a tail after the signal: the emulated transmitter can run seconds late
+    await lab.spk.start(r.name, ['/usr/bin/python3', lab.probe, 'record', r.device, String(seconds + leadSeconds + RECORD_TAIL_S), r.wav, r.meta]);
   }
   const sent = join(lab.out, `${id}-sent.json`);
   await lab.tx.start(`${id}-play`, ['/usr/bin/python3', lab.probe, 'play', USB_CARD_PLAYBACK, signal, String(seconds), sent], AUDIO_ENV);
-  const budget = (seconds + leadSeconds) * 1000 + 60_000;
+  const budget = (seconds + leadSeconds + RECORD_TAIL_S) * 1000 + 60_000;
   const played = await lab.tx.wait(`${id}-play`, budget);
   if (played.code !== 0) throw new Error(`probe play exited ${played.code} (see tx-${id}-play.log)`);
   for (const r of recordings) {
     const done = await lab.spk.wait(r.name, budget);
     if (done.code !== 0) throw new Error(`probe record exited ${done.code} (see spk-${r.name}.log)`);
   }
-  await new Promise((r) => setTimeout(r, 1000)); // btmon's last records
+  // the emulated transmitter runs up to seconds behind: let the end of the signal reach the air
+  await new Promise((r) => setTimeout(r, 3000));
   return { sent, recordings, capture: (await speakerCapture(lab)).file, airFrom };
 }
 
@@ -100,6 +103,23 @@ export function receivedClicks(rec: Recording, spk: GuestClient): number[] {
   const { rate, channels } = readWav(readFileSync(rec.wav));
   const anchors = JSON.parse(readFileSync(rec.meta, 'utf8')) as Anchors;
   return clickOnsets(channels[0]!, rate).map((f) => spk.toHost(frameTime(anchors, f)));
+}
+
+/**
+ * When the played tone started and ended at the speaker, against when it went into the USB
+ * card (host clock, ms): tells a tone cut at its start from one cut at its end.
+ */
+export function toneLags(sentFile: string, rec: Recording, lab: LabAudio): { startLagMs: number; endLagMs: number } | null {
+  const sent = JSON.parse(readFileSync(sentFile, 'utf8')) as Anchors & { frames: number };
+  const { rate, channels } = readWav(readFileSync(rec.wav));
+  const heard = analyseTone(channels[0]!, rate, TONE_AMP / Math.SQRT2);
+  if (heard.onsetFrame < 0) return null;
+  const anchors = JSON.parse(readFileSync(rec.meta, 'utf8')) as Anchors;
+  const endFrame = heard.onsetFrame + Math.round((1 + heard.analysedSeconds) * rate);
+  return {
+    startLagMs: lab.spk.toHost(frameTime(anchors, heard.onsetFrame)) - lab.tx.toHost(frameTime(sent, 0)),
+    endLagMs: lab.spk.toHost(frameTime(anchors, endFrame)) - lab.tx.toHost(frameTime(sent, sent.frames)),
+  };
 }
 
 /** Host-clock times (ms) at which the clicks entered the "USB card". */

@@ -116,7 +116,11 @@ export class PlumbingDriver implements Driver {
     const sink = await bluezSink(this.tx, address);
     if (!source || !sink) throw new Error(`cannot route: source=${source} sink=${sink}`);
     const args = ['load-module', 'module-loopback', `source=${source}`, `sink=${sink}`, 'source_dont_move=true', 'sink_dont_move=true'];
-    if (latencyMs !== null) args.push(`latency_msec=${latencyMs}`);
+    if (latencyMs !== null && process.env.LAB_PLUMBING_NODE_LATENCY) {
+      // diagnostic: the route as blueline builds it on PipeWire (route-plan.ts), by hand
+      const quantum = `node.latency=${process.env.LAB_PLUMBING_NODE_LATENCY}`;
+      args.push('latency_msec=1', `source_output_properties=${quantum}`, `sink_input_properties=${quantum}`);
+    } else if (latencyMs !== null) args.push(`latency_msec=${latencyMs}`);
     const id = (await this.pactl(args)).trim();
     this.routes.set(address, id);
     await this.pactl(['set-sink-volume', sink, '100%']);

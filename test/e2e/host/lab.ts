@@ -3,7 +3,7 @@
  * speaker guest), starts blueline in the transmitter, and runs the scenarios through its HTTP
  * API. `--plumbing` runs the same scenarios with direct D-Bus/pactl steps instead of blueline
  * (diagnostic: proves the lab, never counts as a scenario passing).
- * Options: --plumbing, --only 1,3, --results DIR.
+ * Options: --plumbing, --only 1,3, --results DIR, --tx-bluez stock|newer.
  */
 import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
@@ -15,9 +15,9 @@ import { GuestClient } from './guest-client.js';
 import { startH4Framer } from './h4-framer.js';
 import { BTVIRT_BREDR, bootGuest, startBtvirt, stop, type Proc } from './machines.js';
 import { scenarios, type Outcome } from './scenarios.js';
-import { AUDIO_ENV, bringUpSpeakers, bringUpTransmitter, collectCapture, PULSE_SOCKET, usbSource, waitFor } from './services.js';
+import { AUDIO_ENV, bringUpSpeakers, bringUpTransmitter, collectCapture, PULSE_SOCKET, STOCK_BLUETOOTHD, usbSource, waitFor } from './services.js';
 
-const { values } = parseArgs({ options: { plumbing: { type: 'boolean' }, only: { type: 'string' }, results: { type: 'string' } } });
+const { values } = parseArgs({ options: { plumbing: { type: 'boolean' }, only: { type: 'string' }, results: { type: 'string' }, 'tx-bluez': { type: 'string' } } });
 const root = resolve(process.env.LAB_ROOT ?? process.cwd());
 const cache = resolve(process.env.LAB_CACHE ?? join(root, '.lab'));
 const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
@@ -35,6 +35,12 @@ const AGENT_PORT = 7000;
 const labStart = Date.now();
 /** The speakers' bluetoothd, newer than the transmitter's stock one (test/e2e/prepare.sh builds it). */
 const speakerBluetoothd = join(cache, 'speaker-bluez/bluetoothd');
+/**
+ * The transmitter's: Debian 12's stock 5.66 (what the .deb meets on Raspberry Pi OS bookworm),
+ * or with --tx-bluez newer the speakers' 5.82 build (close to what the trixie image ships).
+ */
+if (values['tx-bluez'] !== undefined && values['tx-bluez'] !== 'stock' && values['tx-bluez'] !== 'newer') throw new Error('--tx-bluez takes stock or newer');
+const txBluetoothd = values['tx-bluez'] === 'newer' ? speakerBluetoothd : STOCK_BLUETOOTHD;
 
 function say(line: string): void {
   const t = ((Date.now() - labStart) / 1000).toFixed(0).padStart(4);
@@ -76,7 +82,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 
 async function main(): Promise<number> {
   mkdirSync(out, { recursive: true });
-  say(`results in ${out} (${plumbingMode ? 'DIAGNOSTIC plumbing mode: not blueline' : 'blueline via its HTTP API'})`);
+  say(`results in ${out} (${plumbingMode ? 'DIAGNOSTIC plumbing mode: not blueline' : 'blueline via its HTTP API'}; transmitter bluetoothd ${txBluetoothd === STOCK_BLUETOOTHD ? "stock (Debian 12's)" : "newer (the speakers' build)"})`);
   const framers: Server[] = [];
   const ports = { txAgent: await freePort(), spkAgent: await freePort(), api: await freePort() };
   const tx = new GuestClient('tx', ports.txAgent);
@@ -96,7 +102,7 @@ async function main(): Promise<number> {
     procs.push(txVm, spkVm);
     const alive = (p: Proc) => () => p.child.exitCode === null && p.child.signalCode === null;
     await stage('boot both guests', 240_000, () => Promise.all([tx.waitReady(240_000, alive(txVm)), spk.waitReady(240_000, alive(spkVm))]));
-    const [txAdapter, speakers] = await stage('bring up transmitter and speakers', 180_000, () => Promise.all([bringUpTransmitter(tx, out), bringUpSpeakers(spk, out, speakerBluetoothd)]));
+    const [txAdapter, speakers] = await stage('bring up transmitter and speakers', 180_000, () => Promise.all([bringUpTransmitter(tx, out, txBluetoothd), bringUpSpeakers(spk, out, speakerBluetoothd)]));
     say(`transmitter ${txAdapter.address}; speakers ${speakers.map((s) => `${s.hci}=${s.address}`).join(' ')}`);
     await stage('clock sync', 60_000, async () => { await tx.syncClock(); await spk.syncClock(); });
     say(`clock offsets: tx ±${tx.offsetErrorMs.toFixed(1)} ms, spk ±${spk.offsetErrorMs.toFixed(1)} ms`);
@@ -106,7 +112,7 @@ async function main(): Promise<number> {
     if (!plumbingMode) {
       const api = new ApiClient(ports.api, DAEMON_PORT);
       const configFile = join(out, 'blueline-config.json');
-      writeFileSync(configFile, JSON.stringify({ version: 1, logLevel: 'debug', web: { bind: '0.0.0.0', port: DAEMON_PORT }, audio: { server: `unix:${PULSE_SOCKET}` }, bluetooth: { adapters: [] } }, null, 2));
+      writeFileSync(configFile, JSON.stringify({ version: 1, logLevel: process.env.LAB_LOG_LEVEL ?? 'debug', web: { bind: '0.0.0.0', port: DAEMON_PORT }, audio: { server: `unix:${PULSE_SOCKET}` }, bluetooth: { adapters: [] } }, null, 2));
       const startDaemon = async (): Promise<void> => {
         await tx.runOk(['mkdir', '-p', '/var/lib/blueline']);
         await tx.start('blueline', ['node', '--enable-source-maps', join(root, 'dist/blueline.mjs'), '--state-dir', '/var/lib/blueline', '--port', String(DAEMON_PORT), '--config', configFile], AUDIO_ENV);
@@ -122,7 +128,7 @@ async function main(): Promise<number> {
     }
 
     const audio = { probe: join(root, 'test/e2e/guest/probe.py'), out, tx, spk };
-    const ctx = { driver, plumbing, audio, txAddress: txAdapter.address, speakers };
+    const ctx = { driver, plumbing, audio, txAddress: txAdapter.address, txBluetoothd, speakers };
     for (const scenario of scenarios) {
       if (only && !only.has(scenario.id)) continue;
       let outcome: Outcome;
@@ -150,7 +156,7 @@ async function main(): Promise<number> {
     await stopAll();
     for (const f of framers) f.close();
   }
-  writeFileSync(join(out, 'summary.json'), JSON.stringify({ mode: plumbingMode ? 'plumbing' : 'api', wallS: (Date.now() - labStart) / 1000, results }, null, 2));
+  writeFileSync(join(out, 'summary.json'), JSON.stringify({ mode: plumbingMode ? 'plumbing' : 'api', txBluetoothd, wallS: (Date.now() - labStart) / 1000, results }, null, 2));
   return summarise(results);
 }
 

@@ -38,7 +38,7 @@ export async function waitFor<T>(what: string, timeoutMs: number, probe: () => P
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (${lastError})` : ''}`);
 }
 
-/** Debian 12's own bluetoothd: what the transmitter (the Pi) runs. */
+/** Debian 12's own bluetoothd: what the transmitter (the Pi) runs unless --tx-bluez newer. */
 export const STOCK_BLUETOOTHD = '/usr/sbin/bluetoothd';
 
 /**
@@ -50,10 +50,11 @@ export async function startBluetoothd(guest: GuestClient, binary: string, restar
   await waitFor('bluetoothd on the bus', 30_000, async () => (await guest.bt<unknown[]>('adapters', {}, 10_000)).length > 0);
 }
 
-export async function restartBluetoothd(guest: GuestClient, binary: string): Promise<void> {
+/** restartOnFailure: as startBluetoothd (the transmitter's restarts after a crash, the speakers' does not). */
+export async function restartBluetoothd(guest: GuestClient, binary: string, restartOnFailure: boolean): Promise<void> {
   await guest.stop('bluetoothd');
   await guest.bt('reset');
-  await startBluetoothd(guest, binary, binary === STOCK_BLUETOOTHD);
+  await startBluetoothd(guest, binary, restartOnFailure);
 }
 
 /** Adapters as bluetoothd sees them, by hci name. */
@@ -62,11 +63,11 @@ export async function adapters(guest: GuestClient): Promise<{ hci: string; addre
   return list.sort((a, b) => a.hci.localeCompare(b.hci));
 }
 
-export async function bringUpTransmitter(tx: GuestClient, out: string): Promise<{ address: string }> {
+export async function bringUpTransmitter(tx: GuestClient, out: string, bluetoothd: string): Promise<{ address: string }> {
   await tx.start('btmon', ['btmon', '-w', captureInGuest('tx')]);
   await tx.runOk(['mkdir', '-p', `${RUNTIME_DIR}/pulse`]);
   await tx.start('session-bus', ['dbus-daemon', '--session', `--address=${SESSION_BUS}`, '--nofork', '--nopidfile']);
-  await startBluetoothd(tx, STOCK_BLUETOOTHD, true);
+  await startBluetoothd(tx, bluetoothd, true);
   const [adapter] = await adapters(tx);
   if (!adapter) throw new Error('transmitter has no adapter');
   // PipeWire finds the aloop card through udev's database: let udev finish first
