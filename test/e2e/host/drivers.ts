@@ -121,6 +121,10 @@ export class PlumbingDriver implements Driver {
       const quantum = `node.latency=${process.env.LAB_PLUMBING_NODE_LATENCY}`;
       args.push('latency_msec=1', `source_output_properties=${quantum}`, `sink_input_properties=${quantum}`);
     } else if (latencyMs !== null) args.push(`latency_msec=${latencyMs}`);
+    if (process.env.LAB_PLUMBING_METER && !this.routes.size) {
+      // diagnostic: a record stream like blueline's level meter (16 kHz mono from the input)
+      await this.tx.start('plumbing-meter', ['sh', '-c', `exec parec -d ${source} --rate=16000 --channels=1 --format=s16le > /dev/null`], AUDIO_ENV);
+    }
     const id = (await this.pactl(args)).trim();
     this.routes.set(address, id);
     await this.pactl(['set-sink-volume', sink, '100%']);
