@@ -115,7 +115,9 @@ async function main(): Promise<number> {
       writeFileSync(configFile, JSON.stringify({ version: 1, logLevel: process.env.LAB_LOG_LEVEL ?? 'debug', web: { bind: '0.0.0.0', port: DAEMON_PORT }, audio: { server: `unix:${PULSE_SOCKET}` }, bluetooth: { adapters: [] } }, null, 2));
       const startDaemon = async (): Promise<void> => {
         await tx.runOk(['mkdir', '-p', '/var/lib/blueline']);
-        await tx.start('blueline', ['node', '--enable-source-maps', join(root, 'dist/blueline.mjs'), '--state-dir', '/var/lib/blueline', '--port', String(DAEMON_PORT), '--config', configFile], AUDIO_ENV);
+        // LAB_CPU_PROF=1: a V8 CPU profile of the daemon, written into the results when it stops
+        const profile = process.env.LAB_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${out}`] : [];
+        await tx.start('blueline', ['node', '--enable-source-maps', ...profile, join(root, 'dist/blueline.mjs'), '--state-dir', '/var/lib/blueline', '--port', String(DAEMON_PORT), '--config', configFile], AUDIO_ENV);
         await waitFor('blueline HTTP API', 60_000, async () => (await api.send('GET', '/api/status', undefined, 3000)).status > 0, 1000);
         await api.login('lab-password');
         // aloop is not a USB device, so the lab picks the "USB card" in the panel as a user would
@@ -145,6 +147,8 @@ async function main(): Promise<number> {
     say(`lab setup failed: ${(err as Error).message}`);
     results.push({ id: 0, name: 'lab setup', outcome: { verdict: 'fail', figures: {}, note: (err as Error).message } });
   } finally {
+    // a clean stop: the daemon logs its shutdown (and writes its CPU profile with LAB_CPU_PROF)
+    await tx.stop('blueline').catch(() => undefined);
     // crashes the guests' supervisors restarted (as the Pi's systemd would): worth knowing
     for (const guest of [tx, spk]) {
       await collectCapture(guest, out).catch((err: Error) => say(`${guest.role}: no btmon capture: ${err.message}`));
