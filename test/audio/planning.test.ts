@@ -2,7 +2,7 @@
 import t from 'tap';
 import { resolveServerPath } from '../../daemon/src/audio/connection.js';
 import { inputsFrom, serverInfoFrom, speakersFrom, volumePerChannel, type DeviceEntry } from '../../daemon/src/audio/discovery.js';
-import { LevelDetector } from '../../daemon/src/audio/level.js';
+import { LevelDetector, SAMPLE_RATE } from '../../daemon/src/audio/level.js';
 import { moduleArgs } from '../../daemon/src/audio/module-args.js';
 import { findRoutes, planRoute, routeId } from '../../daemon/src/audio/route-plan.js';
 import type { AudioServerInfo, RouteSpec } from '../../daemon/src/core/ports.js';
@@ -127,8 +127,10 @@ t.test('levels: peak/RMS per 100 ms, hysteresis on signal', async (t) => {
   t.equal(d.push(peaks(Array(10).fill(0.004)))[0]?.signal, true, '-48 dBFS turns it on');
 
   const samples = new LevelDetector('samples');
-  const sine = peaks(Array.from({ length: 3200 }, (_, i) => 0.5 * Math.sin((2 * Math.PI * 1000 * Math.floor(i / 2)) / 16000)));
+  const frames = SAMPLE_RATE / 10;
+  const sine = Buffer.alloc(frames * 2 * 2);
+  for (let i = 0; i < frames * 2; i++) sine.writeInt16LE(Math.round(0.5 * 32767 * Math.sin((2 * Math.PI * 1000 * Math.floor(i / 2)) / SAMPLE_RATE)), i * 2);
   const readings = samples.push(sine);
-  t.equal(readings.length, 1, 'stereo at 16 kHz: one reading per 100 ms');
+  t.equal(readings.length, 1, `s16 stereo at ${SAMPLE_RATE} Hz: one reading per 100 ms`);
   t.ok(Math.abs(readings[0]!.peakDb - -6.02) < 0.05 && Math.abs(readings[0]!.rmsDb - -6.02) < 0.05, 'sample mode agrees on a sine (AES17 RMS)');
 });

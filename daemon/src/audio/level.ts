@@ -9,8 +9,11 @@
  *   level (full-scale sine = 0 dBFS); for speech it reads a few dB above a true sample RMS.
  *
  * pipewire-pulse 0.3.65 drops the client (and then dies) when asked for a peak-detect stream,
- * so there the meter reads plain stereo samples at SAMPLE_RATE and computes the same two
- * figures exactly: peak of the samples, and RMS + 3.01 dB (AES17, so both agree on a sine).
+ * so there the meter reads plain stereo 16-bit samples at SAMPLE_RATE and computes the same
+ * two figures exactly: peak of the samples, and RMS + 3.01 dB (AES17, so both agree on a sine).
+ * 8 kHz 16-bit is a quarter of the 16 kHz float stream it replaced: presence and a level for
+ * the panel need no more, and on the end-to-end lab's slow transmitter that stream was half
+ * of the daemon's CPU while audio played (docs/testing.md).
  *
  * Signal present/absent has hysteresis: on as soon as a reading peaks above ON_DB, off only
  * after OFF_HOLD_MS of readings below OFF_DB, so pauses between words do not flap it.
@@ -18,7 +21,7 @@
 import type { LevelReading } from '../core/ports.js';
 
 export const SLICE_RATE = 100;
-export const SAMPLE_RATE = 16000;
+export const SAMPLE_RATE = 8000;
 /** stereo, so a signal on one channel is not halved by a downmix */
 export const SAMPLE_CHANNELS = 2;
 const AES17_DB = 3.0103;
@@ -40,16 +43,20 @@ export class LevelDetector {
   private quietMs = 0;
   private readonly perReading: number;
 
-  /** 'peaks': each value is a 10 ms slice peak (mono); 'samples': interleaved stereo samples at SAMPLE_RATE. */
+  /**
+   * 'peaks': float32le values, each a 10 ms slice peak (mono); 'samples': s16le interleaved
+   * stereo samples at SAMPLE_RATE.
+   */
   constructor(private readonly mode: 'peaks' | 'samples' = 'peaks') {
     this.perReading = mode === 'peaks' ? SLICES_PER_READING : (SAMPLE_RATE / 10) * SAMPLE_CHANNELS;
   }
 
-  /** Feed raw float32le bytes; returns the readings completed by them. */
+  /** Feed raw bytes (see the constructor for their format); returns the readings completed by them. */
   push(bytes: Buffer): LevelReading[] {
     const readings: LevelReading[] = [];
-    for (let off = 0; off + 4 <= bytes.length; off += 4) {
-      const v = Math.abs(bytes.readFloatLE(off));
+    const width = this.mode === 'peaks' ? 4 : 2;
+    for (let off = 0; off + width <= bytes.length; off += width) {
+      const v = Math.abs(width === 4 ? bytes.readFloatLE(off) : bytes.readInt16LE(off) / 32768);
       if (v > this.peak) this.peak = v;
       this.sumSquares += v * v;
       if (++this.count === this.perReading) {

@@ -8,6 +8,7 @@ import type { LevelReading } from '../core/ports.js';
 import { LevelDetector, SAMPLE_CHANNELS, SAMPLE_RATE, SLICE_RATE } from './level.js';
 import type { ProtocolClient } from './protocol.js';
 
+const S16LE = 3;
 const FLOAT32LE = 5;
 export const RATE = 48000;
 const CHANNELS = 2;
@@ -33,12 +34,13 @@ export async function openMeter(client: ProtocolClient, source: string, peakDete
   const detector = new LevelDetector(peakDetect ? 'peaks' : 'samples');
   const rate = peakDetect ? SLICE_RATE : SAMPLE_RATE;
   const channels = peakDetect ? 1 : SAMPLE_CHANNELS;
+  const width = peakDetect ? 4 : 2;
   const stream: RecordStream = await client.createRecordStream({
-    sampleSpec: { format: FLOAT32LE, channels, rate },
+    sampleSpec: { format: peakDetect ? FLOAT32LE : S16LE, channels, rate },
     name: source,
     peakDetect,
     adjustLatency: true,
-    fragmentSize: 4 * channels * (rate / 20),
+    fragmentSize: width * channels * (rate / 20),
     dontInhibitAutoSuspend: true,
     properties: { 'media.name': 'blueline level meter', 'media.role': 'music' },
   });
