@@ -122,7 +122,7 @@ async function main(): Promise<number> {
         await api.login('lab-password');
         // aloop is not a USB device, so the lab picks the "USB card" in the panel as a user would
         // the panel's latency setting, raised for a machine this slow (docs/testing.md)
-        await api.ok('PATCH', '/api/settings', { input: await usbSource(tx), latencyMs: LAB_LATENCY_MS });
+        await api.ok('PATCH', '/api/settings', { input: await usbSource(tx), latencyMs: LAB_LATENCY_MS, keepAwake: process.env.LAB_KEEP_AWAKE !== '0' });
       };
       const stopDaemon = async (): Promise<void> => { await tx.stop('blueline'); };
       await stage('start blueline', 90_000, startDaemon);
