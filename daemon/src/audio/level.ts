@@ -42,6 +42,8 @@ export class LevelDetector {
   private signal = false;
   private quietMs = 0;
   private readonly perReading: number;
+  /** bytes per value: float32 peaks, s16 samples */
+  readonly width: 2 | 4;
 
   /**
    * 'peaks': float32le values, each a 10 ms slice peak (mono); 'samples': s16le interleaved
@@ -49,12 +51,13 @@ export class LevelDetector {
    */
   constructor(private readonly mode: 'peaks' | 'samples' = 'peaks') {
     this.perReading = mode === 'peaks' ? SLICES_PER_READING : (SAMPLE_RATE / 10) * SAMPLE_CHANNELS;
+    this.width = mode === 'peaks' ? 4 : 2;
   }
 
   /** Feed raw bytes (see the constructor for their format); returns the readings completed by them. */
   push(bytes: Buffer): LevelReading[] {
     const readings: LevelReading[] = [];
-    const width = this.mode === 'peaks' ? 4 : 2;
+    const width = this.width;
     for (let off = 0; off + width <= bytes.length; off += width) {
       const v = Math.abs(width === 4 ? bytes.readFloatLE(off) : bytes.readInt16LE(off) / 32768);
       if (v > this.peak) this.peak = v;

@@ -34,13 +34,12 @@ export async function openMeter(client: ProtocolClient, source: string, peakDete
   const detector = new LevelDetector(peakDetect ? 'peaks' : 'samples');
   const rate = peakDetect ? SLICE_RATE : SAMPLE_RATE;
   const channels = peakDetect ? 1 : SAMPLE_CHANNELS;
-  const width = peakDetect ? 4 : 2;
   const stream: RecordStream = await client.createRecordStream({
-    sampleSpec: { format: peakDetect ? FLOAT32LE : S16LE, channels, rate },
+    sampleSpec: { format: detector.width === 4 ? FLOAT32LE : S16LE, channels, rate },
     name: source,
     peakDetect,
     adjustLatency: true,
-    fragmentSize: width * channels * (rate / 20),
+    fragmentSize: detector.width * channels * (rate / 20),
     dontInhibitAutoSuspend: true,
     properties: { 'media.name': 'blueline level meter', 'media.role': 'music' },
   });

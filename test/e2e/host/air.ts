@@ -7,7 +7,7 @@
  * drop whole SBC frames after they arrived complete and in order. That is the emulated
  * speaker's loss, not the transmitter's; the air capture tells the two apart.
  *
- * Pure parsing here (unit-tested in test/e2e/analysis.test.ts); decoding spawns sbcdec.
+ * Pure parsing here (unit-tested in test/e2e/air.test.ts); decoding spawns sbcdec.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -121,11 +121,6 @@ export function continuity(packets: MediaPacket[], rate: number): StreamContinui
     maxDelay = Math.max(maxDelay, delay);
   }
   return { lostMs, arrivalJitterMs: packets.length ? maxDelay - minDelay : 0 };
-}
-
-/** SBC sampling frequency from a frame header. */
-export function sbcRate(sbc: Buffer): number {
-  return [16000, 32000, 44100, 48000][(sbc[1]! >> 6) & 0x3]!;
 }
 
 /** Decodes the packets' SBC frames with sbcdec; returns the first channel. */

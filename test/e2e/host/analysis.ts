@@ -51,20 +51,6 @@ export function frameTime(a: Anchors, frame: number, windowFrames = a.rate / 2):
   return best + (frame * 1000) / a.rate;
 }
 
-/** Stalls in arrival: the estimated stream start moving later by more than minMs between windows. */
-export function arrivalStalls(a: Anchors, fromFrame: number, minMs: number): number[] {
-  const step = a.rate / 4;
-  const stalls: number[] = [];
-  const last = a.anchors.at(-1)?.[0] ?? 0;
-  let prev: number | null = null;
-  for (let f = fromFrame; f + step <= last; f += step) {
-    const start = frameTime(a, f, step / 2) - (f * 1000) / a.rate;
-    if (prev !== null && start - prev > minMs) stalls.push(start - prev);
-    prev = prev === null ? start : Math.max(prev, start);
-  }
-  return stalls;
-}
-
 function rms(x: Float32Array, from: number, to: number): number {
   let s = 0;
   for (let i = from; i < to; i++) s += x[i]! * x[i]!;

@@ -2,43 +2,35 @@
  * Plays test signals into the transmitter's aloop "USB card" and records them at the speakers
  * with the in-guest probe; turns the files into figures on the host's clock.
  */
-import { readFileSync, statSync } from 'node:fs';
-import { continuity, decodeSbc, mediaPackets, readSnoop, sbcFrameSamples, type MediaPacket } from './air.js';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { analyseTone, arrivalStalls, clickOnsets, frameTime, matchClicks, median, readWav, type Anchors, type ToneResult } from './analysis.js';
+import { continuity, decodeSbc, mediaPackets, readSnoop, sbcFrameSamples, type MediaPacket, type SnoopRecord } from './air.js';
+import { analyseTone, clickOnsets, frameTime, matchClicks, median, readWav, type Anchors, type ToneResult } from './analysis.js';
 import type { GuestClient } from './guest-client.js';
-import { AUDIO_ENV, collectCapture } from './services.js';
+import { AUDIO_ENV, captureSize, collectCapture } from './services.js';
 
 /** Where the probe writes into the "USB card": its capture side (Loopback,0,0) is what PipeWire reads. */
 export const USB_CARD_PLAYBACK = 'plughw:Loopback,1,0';
 export const TONE_HZ = 1000;
 export const TONE_AMP = 0.5;
 export const CLICK_AMP = 0.8;
+/** within 1 % of the tone sent (the issue's frequency criterion) */
+export const nearTone = (hz: number): boolean => Math.abs(hz - TONE_HZ) / TONE_HZ <= 0.01;
 const RECORD_TAIL_S = 3;
 
 export interface LabAudio { probe: string; out: string; tx: GuestClient; spk: GuestClient }
 
 interface Recording { wav: string; meta: string; name: string }
 
-/** The speaker guest's btmon capture, copied into the results folder; its size marks a point in it. */
-async function speakerCapture(lab: LabAudio): Promise<{ file: string; size: number }> {
-  const file = await collectCapture(lab.spk, lab.out);
-  return { file, size: statSync(file).size };
-}
-
 /** Media packets the speaker's controller `hci` received since `fromOffset` of the capture. */
-export function airPackets(capture: string, hci: string, fromOffset: number): MediaPacket[] {
-  return mediaPackets(readSnoop(readFileSync(capture)), Number(hci.replace('hci', '')), fromOffset);
+export function airPackets(capture: SnoopRecord[], hci: string, fromOffset: number): MediaPacket[] {
+  return mediaPackets(capture, Number(hci.replace('hci', '')), fromOffset);
 }
 
 let serial = 0;
 
-/**
- * Records each device on the speaker guest while the transmitter plays; returns file names,
- * and the capture offset where this play began (for airPackets).
- */
-export async function playAndRecord(lab: LabAudio, tag: string, signal: string, seconds: number, devices: string[], leadSeconds = 2): Promise<{ sent: string; recordings: Recording[]; capture: string; airFrom: number }> {
-  const airFrom = (await speakerCapture(lab)).size;
+/** Records each device on the speaker guest while the transmitter plays; returns file names. */
+export async function playAndRecord(lab: LabAudio, tag: string, signal: string, seconds: number, devices: string[], leadSeconds = 2): Promise<{ sent: string; recordings: Recording[] }> {
   const id = `${tag}-${++serial}`;
   const recordings = devices.map((device, i) => {
     const name = `${id}-rec${i}`;
@@ -57,9 +49,19 @@ export async function playAndRecord(lab: LabAudio, tag: string, signal: string, 
     const done = await lab.spk.wait(r.name, budget);
     if (done.code !== 0) throw new Error(`probe record exited ${done.code} (see spk-${r.name}.log)`);
   }
+  return { sent, recordings };
+}
+
+/**
+ * Plays like playAndRecord, and also returns what the speakers' controllers received meanwhile:
+ * the speaker guest's btmon capture and the offset where this play began (for airPackets).
+ */
+export async function playRecordAndCapture(lab: LabAudio, tag: string, signal: string, seconds: number, devices: string[]): Promise<{ sent: string; recordings: Recording[]; capture: SnoopRecord[]; airFrom: number }> {
+  const airFrom = await captureSize(lab.spk);
+  const played = await playAndRecord(lab, tag, signal, seconds, devices);
   // the emulated transmitter runs up to seconds behind: let the end of the signal reach the air
   await new Promise((r) => setTimeout(r, 3000));
-  return { sent, recordings, capture: (await speakerCapture(lab)).file, airFrom };
+  return { ...played, capture: readSnoop(readFileSync(await collectCapture(lab.spk, lab.out))), airFrom };
 }
 
 export interface AirToneFigures extends ToneResult {
@@ -88,16 +90,6 @@ export function airToneFigures(packets: MediaPacket[]): AirToneFigures {
   return { ...tone, packets: packets.length, lostMs: c.lostMs, arrivalJitterMs: c.arrivalJitterMs };
 }
 
-export interface ToneFigures extends ToneResult { stallsMs: number[] }
-
-export function toneFigures(rec: Recording): ToneFigures {
-  const { rate, channels } = readWav(readFileSync(rec.wav));
-  const result = analyseTone(channels[0]!, rate, TONE_AMP / Math.SQRT2);
-  const anchors = JSON.parse(readFileSync(rec.meta, 'utf8')) as Anchors;
-  const fromFrame = result.onsetFrame < 0 ? 0 : result.onsetFrame + rate;
-  return { ...result, stallsMs: result.onsetFrame < 0 ? [] : arrivalStalls(anchors, fromFrame, 20) };
-}
-
 /** Host-clock times (ms) of the clicks received in a recording. */
 export function receivedClicks(rec: Recording, spk: GuestClient): number[] {
   const { rate, channels } = readWav(readFileSync(rec.wav));
@@ -105,18 +97,30 @@ export function receivedClicks(rec: Recording, spk: GuestClient): number[] {
   return clickOnsets(channels[0]!, rate).map((f) => spk.toHost(frameTime(anchors, f)));
 }
 
-/**
- * When the played tone started and ended at the speaker, against when it went into the USB
- * card (host clock, ms): tells a tone cut at its start from one cut at its end.
- */
-export function toneLags(sentFile: string, rec: Recording, lab: LabAudio): { startLagMs: number; endLagMs: number } | null {
-  const sent = JSON.parse(readFileSync(sentFile, 'utf8')) as Anchors & { frames: number };
+/** The tone as the emulated speaker's own audio stack (bluez-alsa) played it. */
+export interface PlayedTone {
+  frequencyHz: number;
+  levelDb: number;
+  /** heard at all, within 1 % of the tone's frequency */
+  heard: boolean;
+  /**
+   * When the tone started and ended at the speaker against when it went into the USB card
+   * (host clock, ms): tells a tone cut at its start from one cut at its end. Null: not heard.
+   */
+  startLagMs: number | null;
+  endLagMs: number | null;
+}
+
+export function playedTone(sentFile: string, rec: Recording, lab: LabAudio): PlayedTone {
   const { rate, channels } = readWav(readFileSync(rec.wav));
   const heard = analyseTone(channels[0]!, rate, TONE_AMP / Math.SQRT2);
-  if (heard.onsetFrame < 0) return null;
+  const base = { frequencyHz: heard.frequencyHz, levelDb: heard.levelDb, heard: heard.onsetFrame >= 0 && nearTone(heard.frequencyHz) };
+  if (heard.onsetFrame < 0) return { ...base, startLagMs: null, endLagMs: null };
+  const sent = JSON.parse(readFileSync(sentFile, 'utf8')) as Anchors & { frames: number };
   const anchors = JSON.parse(readFileSync(rec.meta, 'utf8')) as Anchors;
   const endFrame = heard.onsetFrame + Math.round((1 + heard.analysedSeconds) * rate);
   return {
+    ...base,
     startLagMs: lab.spk.toHost(frameTime(anchors, heard.onsetFrame)) - lab.tx.toHost(frameTime(sent, 0)),
     endLagMs: lab.spk.toHost(frameTime(anchors, endFrame)) - lab.tx.toHost(frameTime(sent, sent.frames)),
   };

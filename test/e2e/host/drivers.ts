@@ -93,6 +93,7 @@ const PLUMBING_LATENCY_MS = 60;
 export class PlumbingDriver implements Driver {
   readonly kind = 'plumbing';
   private routes = new Map<string, string>();
+  private meterStarted = false;
 
   constructor(private tx: GuestClient, private hci: string) {}
 
@@ -121,7 +122,8 @@ export class PlumbingDriver implements Driver {
       const quantum = `node.latency=${process.env.LAB_PLUMBING_NODE_LATENCY}`;
       args.push('latency_msec=1', `source_output_properties=${quantum}`, `sink_input_properties=${quantum}`);
     } else if (latencyMs !== null) args.push(`latency_msec=${latencyMs}`);
-    if (process.env.LAB_PLUMBING_METER && !this.routes.size) {
+    if (process.env.LAB_PLUMBING_METER && !this.meterStarted) {
+      this.meterStarted = true;
       // diagnostic: a record stream like blueline's level meter (16 kHz mono from the input)
       await this.tx.start('plumbing-meter', ['sh', '-c', `exec parec -d ${source} --rate=16000 --channels=1 --format=s16le > /dev/null`], AUDIO_ENV);
     }

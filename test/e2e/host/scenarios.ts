@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { analyseTone, frameTime, median, readWav, type Anchors } from './analysis.js';
-import { airPackets, airToneFigures, CLICK_AMP, latencyFigures, playAndRecord, receivedClicks, TONE_AMP, TONE_HZ, toneFigures, toneLags, USB_CARD_PLAYBACK, type AirToneFigures, type LabAudio } from './audio.js';
+import { airPackets, airToneFigures, CLICK_AMP, latencyFigures, nearTone, playAndRecord, playedTone, playRecordAndCapture, receivedClicks, TONE_AMP, TONE_HZ, USB_CARD_PLAYBACK, type AirToneFigures, type LabAudio, type PlayedTone } from './audio.js';
 import type { Driver, PlumbingDriver } from './drivers.js';
 import { hostMonoMs } from './guest-client.js';
 import { AUDIO_ENV, powerSpeaker, restartBluetoothd, speakerPcm } from './services.js';
@@ -41,8 +41,7 @@ async function needStreaming(ctx: ScenarioContext): Promise<void> {
 }
 
 interface HeardTone extends AirToneFigures {
-  /** the same tone as the emulated speaker's own audio stack (bluez-alsa) played it */
-  playback: { frequencyHz: number; levelDb: number; heard: boolean; startLagMs: number | null; endLagMs: number | null };
+  playback: PlayedTone;
 }
 
 /**
@@ -51,13 +50,12 @@ interface HeardTone extends AirToneFigures {
  * radio's (docs/testing.md), and a speaker's buffer absorbs it.
  */
 function toneVerdict(t: HeardTone, sentSeconds: number): { ok: boolean; figures: Record<string, number> } {
-  const freqErr = Math.abs(t.frequencyHz - TONE_HZ) / TONE_HZ;
   // audio the transmitter dropped before encoding leaves no mark in the RTP clock: the tone
   // is simply shorter than what was played (analysedSeconds starts a second after the onset)
   const shortfallMs = t.onsetFrame < 0 ? sentSeconds * 1000 : Math.max(0, (sentSeconds - 1 - t.analysedSeconds) * 1000);
   const gaps = [...t.gapsMs, ...t.lostMs, ...(shortfallMs > 20 ? [shortfallMs] : [])];
   const maxGap = Math.max(0, ...gaps);
-  const ok = t.analysedSeconds >= 2 && freqErr <= 0.01 && Math.abs(t.levelDb) <= 1 && maxGap <= 20 && t.playback.heard;
+  const ok = t.analysedSeconds >= 2 && nearTone(t.frequencyHz) && Math.abs(t.levelDb) <= 1 && maxGap <= 20 && t.playback.heard;
   return {
     ok,
     figures: {
@@ -71,14 +69,11 @@ function toneVerdict(t: HeardTone, sentSeconds: number): { ok: boolean; figures:
 
 async function tone(ctx: ScenarioContext, tag: string, spkIndexes: number[], seconds: number): Promise<HeardTone[]> {
   const devices = spkIndexes.map((i) => speakerPcm(speaker(ctx, i).hci, ctx.txAddress));
-  const { sent, recordings, capture, airFrom } = await playAndRecord(ctx.audio, tag, `tone:${TONE_HZ}:${TONE_AMP}`, seconds, devices);
-  return recordings.map((rec, n) => {
-    const played = toneFigures(rec);
-    const air = airToneFigures(airPackets(capture, speaker(ctx, spkIndexes[n]!).hci, airFrom));
-    const heard = played.onsetFrame >= 0 && Math.abs(played.frequencyHz - TONE_HZ) / TONE_HZ <= 0.01;
-    const lags = toneLags(sent, rec, ctx.audio);
-    return { ...air, playback: { frequencyHz: played.frequencyHz, levelDb: played.levelDb, heard, startLagMs: lags?.startLagMs ?? null, endLagMs: lags?.endLagMs ?? null } };
-  });
+  const { sent, recordings, capture, airFrom } = await playRecordAndCapture(ctx.audio, tag, `tone:${TONE_HZ}:${TONE_AMP}`, seconds, devices);
+  return recordings.map((rec, n) => ({
+    ...airToneFigures(airPackets(capture, speaker(ctx, spkIndexes[n]!).hci, airFrom)),
+    playback: playedTone(sent, rec, ctx.audio),
+  }));
 }
 
 /**
@@ -202,7 +197,7 @@ export const scenarios: Scenario[] = [
       const clicks = await playAndRecord(ctx.audio, 's5-clicks', `clicks:-:${CLICK_AMP}`, 9, devices);
       const [a, b] = clicks.recordings.map((r) => receivedClicks(r, ctx.audio.spk));
       const skews = (a ?? []).map((t) => (b ?? []).reduce((best, u) => (Math.abs(u - t) < Math.abs(best) ? u - t : best), Infinity)).filter((d) => Math.abs(d) < 500);
-      const heard = tones.every((t) => t.onsetFrame >= 0 && Math.abs(t.frequencyHz - TONE_HZ) / TONE_HZ <= 0.01);
+      const heard = tones.every((t) => t.onsetFrame >= 0 && nearTone(t.frequencyHz));
       return {
         verdict: heard && skews.length >= 3 ? 'pass' : 'fail',
         figures: {
@@ -235,7 +230,7 @@ export const scenarios: Scenario[] = [
       await ctx.driver.switchCodec(address, other);
       const now = await ctx.driver.activeCodec(address);
       const [t] = await tone(ctx, 's6', [0], 5);
-      const heard = t!.onsetFrame >= 0 && Math.abs(t!.frequencyHz - TONE_HZ) / TONE_HZ <= 0.01;
+      const heard = t!.onsetFrame >= 0 && nearTone(t!.frequencyHz);
       return { verdict: now === other && heard ? 'pass' : 'fail', figures: { codecs: codecs.join(','), from: active ?? 'none', to: now ?? 'none', frequencyHz: round(t!.frequencyHz, 2) } };
     },
   },

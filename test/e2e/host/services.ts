@@ -17,6 +17,11 @@ export const AUDIO_ENV = { XDG_RUNTIME_DIR: RUNTIME_DIR, DBUS_SESSION_BUS_ADDRES
  */
 const captureInGuest = (role: string): string => `/tmp/${role}-btmon.snoop`;
 
+/** Bytes btmon has written so far: marks a point in the capture without copying it. */
+export async function captureSize(guest: GuestClient): Promise<number> {
+  return Number((await guest.runOk(['stat', '-c', '%s', captureInGuest(guest.role)], 20_000)).trim());
+}
+
 export async function collectCapture(guest: GuestClient, out: string): Promise<string> {
   const target = `${out}/${guest.role}-btmon.snoop`;
   await guest.runOk(['cp', captureInGuest(guest.role), target], 60_000);
