@@ -1,5 +1,7 @@
 /** What a user expects of the controller, on the simulated world with a manual clock. */
 import t from 'tap';
+import { sleep } from '../../daemon/src/core/clock.js';
+import { BluelineError } from '../../daemon/src/core/errors.js';
 import { createRig, JUST_WORKS, LOW_BATTERY, PIN_SPEAKER, phaseOf } from '../helpers/sim-rig.js';
 
 t.test('at boot, two known speakers connect on their own and audio flows', async (t) => {
@@ -224,6 +226,32 @@ t.test('a connect that "succeeds" without a link is retried with backoff, not on
   await rig.advance(60_000);
   const attempts = rig.logs.filter((l) => l.msg === 'connecting speaker').length;
   t.ok(attempts >= 3 && attempts <= 10, `${attempts} attempts in a minute`);
+});
+
+t.test('a speaker whose link comes up but whose audio profile keeps failing still backs off', async (t) => {
+  // seen in the end-to-end lab: each ConnectProfile paged the speaker (ACL link up), then
+  // failed with br-connection-profile-unavailable; the link coming up used to reset the backoff
+  const rig = await createRig({ speakers: [JUST_WORKS], start: false });
+  t.teardown(() => rig.close());
+  const { radio } = rig.world.sim;
+  rig.world.sim.bluetooth.connectAudio = async (adapter, address) => {
+    radio.setLink(address, { adapter, a2dp: false });
+    await sleep(rig.clock, 2_000);
+    radio.setLink(address, null);
+    throw new BluelineError('unreachable', 'The speaker did not accept the audio connection', { detail: 'org.bluez.Error.Failed: br-connection-profile-unavailable' });
+  };
+  await rig.controller.start();
+  await rig.advance(4 * 60_000);
+  const attempts = rig.logs.filter((l) => l.msg === 'connecting speaker');
+  const gaps = attempts.slice(1).map((l, i) => (l.time as number) - (attempts[i]!.time as number));
+  t.comment(gaps.join(' '));
+  t.ok(Math.max(...gaps) >= 30_000, `the backoff reached its cap (longest gap ${Math.max(...gaps)} ms)`);
+  t.ok(attempts.length < 16, `${attempts.length} attempts in 4 minutes, not one every few seconds`);
+  t.ok((attempts.at(-1)?.attempt as number) > 5, `attempts are counted on (last: ${String(attempts.at(-1)?.attempt)})`);
+  // and once audio works again, everything is reset
+  rig.world.sim.bluetooth.connectAudio = Object.getPrototypeOf(rig.world.sim.bluetooth).connectAudio;
+  await rig.until(() => phaseOf(rig, JUST_WORKS) === 'streaming', 35_000);
+  t.equal(rig.controller.speakers()[0]?.lastError, null, 'error cleared');
 });
 
 t.test('a speaker heard by a scan is retried at once, not when its backoff ends', async (t) => {

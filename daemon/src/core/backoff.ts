@@ -24,6 +24,16 @@ export function recordSuccess(rt: SpeakerRuntime): void {
 }
 
 /**
+ * The speaker's link came up without audio (it switched on, or our own page reached it): it is
+ * in reach, so the next attempt need not wait, and a refusal may be over. The count of failed
+ * attempts stays, so a profile that keeps failing still backs off.
+ */
+export function recordReachable(rt: SpeakerRuntime): void {
+  rt.nextRetryAt = null;
+  rt.refused = false;
+}
+
+/**
  * A connect call that returned without error. It only counts once its effect is seen (link up,
  * sink present: observe.ts resets the backoff then), so a call that "succeeds" without a link
  * (BlueZ answering for a profile it thinks is up) is retried with backoff, not on every pass.

@@ -1,14 +1,14 @@
 /**
  * Builds the Observed snapshot a pass plans on: the ports' snapshots plus the controller's own
- * per-speaker runtime, whose link bookkeeping is updated here (a link that came up means the
- * speaker is reachable: its backoff is over).
+ * per-speaker runtime, whose link bookkeeping is updated here (audio up ends the backoff; a
+ * link that came up means the speaker is in reach, so the next attempt need not wait).
  */
 import type { PersistedState } from '../config/state-schema.js';
 import type { BtAddress } from './address.js';
 import type { Executor } from './executor.js';
 import type { Observed } from './model.js';
 import type { AudioPort, BluetoothPort } from './ports.js';
-import { recordSuccess } from './backoff.js';
+import { recordReachable, recordSuccess } from './backoff.js';
 import { deviceFor } from './reconcile.js';
 
 export interface ObserveInput {
@@ -43,9 +43,12 @@ export function observe({ bluetooth, audio, executor, desired, now, lastSignalAt
     const device = deviceFor(speaker, observed);
     if (device?.connected) {
       rt.lastAdapter = device.adapter;
-      // the link came up (the speaker is reachable) or the audio profile is there: backoff over
+      // audio up: the backoff is over. A link without audio only means the speaker is in
+      // reach: try now, but keep counting, or a speaker whose profile keeps failing after our
+      // own page brought the link up would be retried every few seconds, never backing off
       const profileUp = observed.sinks.some((s) => s.address === speaker.address);
-      if (rt.linkSince === null || (profileUp && rt.attempts > 0)) recordSuccess(rt);
+      if (profileUp && (rt.attempts > 0 || rt.lastError !== null)) recordSuccess(rt);
+      else if (rt.linkSince === null) recordReachable(rt);
       rt.linkSince ??= now;
     } else {
       rt.linkSince = null;
