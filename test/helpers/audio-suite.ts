@@ -8,7 +8,7 @@ import type { Test } from 'tap';
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createPulseAudio, type PulseAudio } from '../../daemon/src/audio/pulse-audio.js';
-import { listModules, loadModule } from '../../daemon/src/audio/protocol.js';
+import { flattenProps, listModules, loadModule } from '../../daemon/src/audio/protocol.js';
 import type { LevelReading, RouteSpec } from '../../daemon/src/core/ports.js';
 import { AIR, SPEAKER_A, SPEAKER_B, startAudioServer, USB_SOURCE, type AudioServer, type ServerKind } from './audio-servers.js';
 import { clicks, frequency, goertzelDb, loudest, median, onsets, pairDelaysMs, play, recordAir, rmsDb, silence, sine, stereo } from './signal.js';
@@ -127,15 +127,28 @@ export function audioSuite(t: Test, kind: ServerKind): void {
     audio.on('level', onLevel);
     await audio.setMeterSource(USB_SOURCE);
     await play(server.client(), 'usbfeed', stereo(1.5, sine(1000, TONE), sine(1000, TONE)));
+    const meterStream = (await server.client().getSourceOutputList()).map((o) => flattenProps(o.properties)).find((p) => p['media.name'] === 'blueline level meter');
+    // the short resampling filter (streams.ts) must keep the level up to 2 kHz
+    await sleep(300);
+    const highFrom = readings.length;
+    await play(server.client(), 'usbfeed', stereo(1.5, sine(2000, TONE), sine(2000, TONE)));
+    await sleep(300);
     await audio.setMeterSource(null);
     audio.off('level', onLevel);
-    const loud = readings.filter((r) => r.peakDb > -20);
+    const high = readings.slice(highFrom).filter((r) => r.peakDb > -20);
+    const loud = readings.slice(0, highFrom).filter((r) => r.peakDb > -20);
     t.ok(loud.length >= 5, `readings during the tone (${loud.length} of ${readings.length})`);
     const peak = median(loud.map((r) => r.peakDb));
     const rms = median(loud.map((r) => r.rmsDb));
     t.ok(Math.abs(peak - -6.02) < 1, `peak ${peak.toFixed(2)} dBFS`);
     t.ok(Math.abs(rms - -6.02) < 1.5, `rms ${rms.toFixed(2)} dBFS (sine, AES17)`);
     t.ok(loud.every((r) => r.signal), 'signal present');
+    t.ok(high.length >= 5, `readings during a 2 kHz tone (${high.length})`);
+    t.ok(Math.abs(median(high.map((r) => r.rmsDb)) - -6.02) < 1.5, `2 kHz rms ${median(high.map((r) => r.rmsDb)).toFixed(2)} dBFS`);
+    if (kind === 'pipewire') {
+      // samples meter: the server must resample with its cheapest filter (streams.ts)
+      t.equal(meterStream?.['resample.quality'], '0', 'the meter stream asks for the shortest resampling filter');
+    }
   });
 
   t.test('keep-awake tone and test clicks', async (t) => {

@@ -11,9 +11,9 @@
  * pipewire-pulse 0.3.65 drops the client (and then dies) when asked for a peak-detect stream,
  * so there the meter reads plain stereo 16-bit samples at SAMPLE_RATE and computes the same
  * two figures exactly: peak of the samples, and RMS + 3.01 dB (AES17, so both agree on a sine).
- * 8 kHz 16-bit is a quarter of the 16 kHz float stream it replaced: presence and a level for
- * the panel need no more, and on the end-to-end lab's slow transmitter that stream was half
- * of the daemon's CPU while audio played (docs/testing.md).
+ * 16 kHz 16-bit, resampled by the server with its shortest filter (streams.ts): presence and a
+ * level for the panel need no more, and the server's resampling work is what matters on a slow
+ * CPU, not the bytes (docs/audio.md, docs/testing.md).
  *
  * Signal present/absent has hysteresis: on as soon as a reading peaks above ON_DB, off only
  * after OFF_HOLD_MS of readings below OFF_DB, so pauses between words do not flap it.
@@ -21,7 +21,7 @@
 import type { LevelReading } from '../core/ports.js';
 
 export const SLICE_RATE = 100;
-export const SAMPLE_RATE = 8000;
+export const SAMPLE_RATE = 16000;
 /** stereo, so a signal on one channel is not halved by a downmix */
 export const SAMPLE_CHANNELS = 2;
 const AES17_DB = 3.0103;

@@ -29,6 +29,16 @@ function endedOf(stream: NodeJS.EventEmitter): Promise<void> {
   });
 }
 
+/**
+ * For the samples meter (PipeWire): the server resamples the input to SAMPLE_RATE for us, in
+ * the same graph cycle as the routes. Its default filter is long; on a slow CPU (the end-to-end
+ * lab's transmitter) that work made the graph miss its deadline again and again, and every miss
+ * dropped a whole quantum (43 ms) of the audio going to the speakers. A meter needs no
+ * anti-aliasing, so it takes the shortest filter: within 0.7 dB up to 2 kHz at SAMPLE_RATE,
+ * 5 dB low at 4 kHz (measured, docs/audio.md).
+ */
+const CHEAP_RESAMPLER = { 'resample.quality': '0' };
+
 /** `peakDetect` false: plain samples (pipewire-pulse 0.3.65 cannot do peak detection, see level.ts). */
 export async function openMeter(client: ProtocolClient, source: string, peakDetect: boolean, onReading: (r: LevelReading) => void): Promise<StreamHandle> {
   const detector = new LevelDetector(peakDetect ? 'peaks' : 'samples');
@@ -41,7 +51,7 @@ export async function openMeter(client: ProtocolClient, source: string, peakDete
     adjustLatency: true,
     fragmentSize: detector.width * channels * (rate / 20),
     dontInhibitAutoSuspend: true,
-    properties: { 'media.name': 'blueline level meter', 'media.role': 'music' },
+    properties: { 'media.name': 'blueline level meter', 'media.role': 'music', ...(peakDetect ? {} : CHEAP_RESAMPLER) },
   });
   stream.on('data', (chunk: Buffer) => {
     for (const r of detector.push(chunk)) onReading(r);

@@ -170,6 +170,9 @@ async function snapshotLoad(tx: GuestClient, spk: GuestClient, scenarioId: numbe
     const top = await guest.run(['top', '-b', '-n', '1', '-w', '200'], 20_000).catch((err: Error) => ({ stdout: err.message }));
     writeFileSync(join(out, `${guest.role}-top-after-s${scenarioId}.txt`), top.stdout);
   }
+  // the transmitter's audio graph (nodes, their latencies and links) at this point
+  const graph = await tx.run(['pw-dump'], 20_000, AUDIO_ENV).catch((err: Error) => ({ stdout: err.message }));
+  writeFileSync(join(out, `tx-pw-dump-after-s${scenarioId}.json`), graph.stdout);
 }
 
 function report(r: { id: number; name: string; outcome: Outcome }): void {
