@@ -8,7 +8,7 @@ import type { Snapshot } from '../../daemon/src/audio/inventory.js';
 import type { CardInfo } from '../../daemon/src/audio/protocol.js';
 import type { AudioServerInfo, SpeakerSink } from '../../daemon/src/core/ports.js';
 
-const profile = (name: string, description: string, available = 2, sinks = 1) => ({ name, description, sinks, sources: 0, priority: 10, available });
+const profile = (name: string, description: string, available = true, sinks = 1) => ({ name, description, sinks, sources: 0, priority: 10, available });
 
 /** A speaker on PipeWire 0.3.65 (as `pactl list cards` shows it): SBC, SBC-XQ, AAC; aptX offered but unavailable. */
 const pwCard: CardInfo = {
@@ -16,11 +16,11 @@ const pwCard: CardInfo = {
   name: 'bluez_card.AA_BB_CC_DD_EE_FF',
   driver: 'module-bluez5-device.c',
   profiles: [
-    profile('off', 'Off', 2, 0),
+    profile('off', 'Off', true, 0),
     profile('a2dp-sink-sbc', 'High Fidelity Playback (A2DP Sink, codec SBC)'),
     profile('a2dp-sink-sbc_xq', 'High Fidelity Playback (A2DP Sink, codec SBC-XQ)'),
     profile('a2dp-sink-aac', 'High Fidelity Playback (A2DP Sink, codec AAC)'),
-    profile('a2dp-sink-aptx', 'High Fidelity Playback (A2DP Sink, codec aptX)', 1),
+    profile('a2dp-sink-aptx', 'High Fidelity Playback (A2DP Sink, codec aptX)', false),
     profile('headset-head-unit', 'Headset Head Unit (HSP/HFP)'),
     profile('headset-head-unit-msbc', 'Headset Head Unit (HSP/HFP, codec mSBC)'),
   ],

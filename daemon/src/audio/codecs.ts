@@ -24,7 +24,6 @@ const NAMES: Record<string, string> = {
 };
 
 const PROFILE = /^a2dp-sink(?:-(.+))?$/;
-const PA_AVAILABLE_NO = 1;
 
 export function codecName(id: string): string {
   const xq = /^sbc_xq_(\d+)$/.exec(id);
@@ -57,7 +56,7 @@ export function codecsFromCard(card: CardInfo, rate: number): CodecInfo[] {
   const seen = new Map<string, CodecInfo>();
   for (const p of card.profiles) {
     const id = codecOfProfile(p.name);
-    if (!id || p.available === PA_AVAILABLE_NO) continue;
+    if (!id || !p.available) continue;
     const active = card.activeProfile === p.name;
     const existing = seen.get(id);
     if (existing) {
@@ -71,7 +70,7 @@ export function codecsFromCard(card: CardInfo, rate: number): CodecInfo[] {
 
 /** PipeWire: the profile that selects this codec, or null when the speaker lacks it. */
 export function profileForCodec(card: CardInfo, codec: string): string | null {
-  const candidates = card.profiles.filter((p) => p.available !== PA_AVAILABLE_NO && codecOfProfile(p.name) === codec);
+  const candidates = card.profiles.filter((p) => p.available && codecOfProfile(p.name) === codec);
   // prefer the explicit 'a2dp-sink-sbc' over the bare 'a2dp-sink'
   candidates.sort((a, b) => b.name.length - a.name.length);
   return candidates[0]?.name ?? null;

@@ -36,8 +36,12 @@ export interface CardProfile {
   sinks: number;
   sources: number;
   priority: number;
-  /** PA_AVAILABLE_*: 0 unknown, 1 no, 2 yes */
-  available: number;
+  /**
+   * On the wire a yes/no (0 = unavailable), unlike a port's availability (0 unknown, 1 no,
+   * 2 yes): PulseAudio and pipewire-pulse both send `available != NO` here. Reading it as a
+   * port's value hid every codec of a real speaker (the end-to-end lab found it).
+   */
+  available: boolean;
 }
 
 export interface CardInfo {
@@ -94,7 +98,7 @@ export function parseCard(reply: TagStruct, version: number): CardInfo {
       sinks: reply.getUInt32(),
       sources: reply.getUInt32(),
       priority: reply.getUInt32(),
-      available: version >= 29 ? reply.getUInt32() : 0,
+      available: version >= 29 ? reply.getUInt32() !== 0 : true,
     });
   }
   const activeProfile = reply.getString();
