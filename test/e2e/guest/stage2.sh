@@ -58,6 +58,10 @@ log "controllers: $(ls /sys/class/bluetooth | tr '\n' ' ')"
 
 export HOME=/root XDG_RUNTIME_DIR=/run/user/0
 mkdir -p -m 0700 /run/user/0
+# a crashing service leaves a core in tmpfs; the host copies it out and prints a backtrace
+# (suid_dumpable: bluetoothd drops capabilities, which would otherwise forbid its core)
+ulimit -c unlimited && echo '/tmp/core.%E.%p' > /proc/sys/kernel/core_pattern && echo 2 > /proc/sys/fs/suid_dumpable \
+  || log "no core dumps: $(ulimit -c) $(cat /proc/sys/kernel/core_pattern)"
 node "$agent" --role "$role" --out "$out" --port 7000
 log "agent exited: $?"
 finish

@@ -15,7 +15,7 @@ import { GuestClient } from './guest-client.js';
 import { startH4Framer } from './h4-framer.js';
 import { BTVIRT_BREDR, bootGuest, startBtvirt, stop, type Proc } from './machines.js';
 import { scenarios, type Outcome } from './scenarios.js';
-import { AUDIO_ENV, bringUpSpeakers, bringUpTransmitter, collectCapture, PULSE_SOCKET, STOCK_BLUETOOTHD, usbSource, waitFor } from './services.js';
+import { AUDIO_ENV, bringUpSpeakers, bringUpTransmitter, collectCapture, collectCores, PULSE_SOCKET, STOCK_BLUETOOTHD, usbSource, waitFor } from './services.js';
 
 const { values } = parseArgs({ options: { plumbing: { type: 'boolean' }, only: { type: 'string' }, results: { type: 'string' }, 'tx-bluez': { type: 'string' } } });
 const root = resolve(process.env.LAB_ROOT ?? process.cwd());
@@ -152,6 +152,8 @@ async function main(): Promise<number> {
     // crashes the guests' supervisors restarted (as the Pi's systemd would): worth knowing
     for (const guest of [tx, spk]) {
       await collectCapture(guest, out).catch((err: Error) => say(`${guest.role}: no btmon capture: ${err.message}`));
+      const cores = await collectCores(guest, out).catch((err: Error) => { say(`${guest.role}: cores not collected: ${err.message}`); return []; });
+      for (const core of cores) say(`${guest.role}: ${core.executable} crashed (core in the results):\n${core.backtrace.split('\n').slice(0, 6).join('\n')}`);
       const restarts = await guest.restarts().catch(() => ({}));
       if (Object.keys(restarts).length) say(`${guest.role}: restarted after a crash: ${Object.entries(restarts).map(([n, c]) => `${n} ×${c}`).join(', ')}`);
     }

@@ -3,6 +3,9 @@
  * WirePlumber + pipewire-pulse, the aloop "USB card", later blueline) and the speakers
  * (bluetoothd + one bluez-alsa A2DP sink per emulated controller, discoverable, auto-accept).
  */
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { GuestClient } from './guest-client.js';
 
 export const RUNTIME_DIR = '/run/user/0';
@@ -26,6 +29,28 @@ export async function collectCapture(guest: GuestClient, out: string): Promise<s
   const target = `${out}/${guest.role}-btmon.snoop`;
   await guest.runOk(['cp', captureInGuest(guest.role), target], 60_000);
   return target;
+}
+
+/**
+ * Cores left by crashed services (stage2.sh names them core.<path with ! for />.<pid>), copied
+ * into the results with a backtrace each. The guests run the host's own binaries and
+ * libraries (the root is shared), so the host's gdb reads them; no gdb, no backtrace.
+ */
+export async function collectCores(guest: GuestClient, out: string): Promise<{ executable: string; backtrace: string }[]> {
+  const found = await guest.runOk(['find', '/tmp', '-maxdepth', '1', '-name', 'core.*'], 20_000);
+  const cores = [];
+  for (const path of found.split('\n').filter(Boolean)) {
+    const name = path.slice('/tmp/'.length);
+    const executable = name.split('.')[1]!.replaceAll('!', '/');
+    const target = join(out, `${guest.role}-${name}`);
+    await guest.runOk(['cp', path, target], 120_000);
+    await guest.runOk(['rm', '-f', path]);
+    const gdb = spawnSync('gdb', ['-batch', '-nx', '-ex', 'bt 25', executable, target], { encoding: 'utf8', timeout: 120_000 });
+    const backtrace = gdb.error ? `no backtrace: ${gdb.error.message}` : gdb.stdout.split('\n').filter((l) => /^#\d/.test(l)).join('\n');
+    writeFileSync(`${target}.backtrace.txt`, gdb.error ? backtrace : gdb.stdout + gdb.stderr);
+    cores.push({ executable, backtrace });
+  }
+  return cores;
 }
 
 export async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | null | undefined | false>, intervalMs = 500): Promise<T> {
