@@ -1,7 +1,7 @@
 // Codec listing and switching, on card and message data shaped like what the servers send
 // for a real Bluetooth speaker (the harness has no BlueZ; the QEMU lab covers real cards).
 import t from 'tap';
-import { listCodecs, switchCodec } from '../../daemon/src/audio/codec-control.js';
+import { cardOfAddress, listCodecs, switchCodec } from '../../daemon/src/audio/codec-control.js';
 import { codecsFromCard, codecsFromMessages, profileForCodec } from '../../daemon/src/audio/codecs.js';
 import type { Connection } from '../../daemon/src/audio/connection.js';
 import type { Snapshot } from '../../daemon/src/audio/inventory.js';
@@ -87,6 +87,13 @@ t.test('switching: card profile on PipeWire, message on PulseAudio; unsupported 
   t.match(calls.pop(), /\/card\/bluez_card\.AA_BB_CC_DD_EE_FF\/bluez.*switch-codec.*"aptx_hd"/);
   await t.rejects(switchCodec(conn, pulseaudio, snap, speaker, 'aac'), { code: 'unsupported' });
   t.same((await listCodecs(conn, pulseaudio, snap, speaker)).find((c) => c.active)?.id, 'sbc');
+
+  // a codec the speaker could not play left it without a sink: switching back needs only the card
+  const card = cardOfAddress(snap, speaker.address);
+  t.equal(card?.name, pwCard.name, 'the card found by the address in its properties');
+  await switchCodec(conn, pipewire, snap, { address: speaker.address, card: card!.name }, 'sbc');
+  t.match(calls.pop(), /bluez_card\.AA_BB_CC_DD_EE_FF.*a2dp-sink-sbc/, 'SET_CARD_PROFILE a2dp-sink-sbc without a sink');
+  t.equal(cardOfAddress(snap, '00:11:22:33:44:55'), null);
 
   const noCard = { ...speaker, card: null };
   await t.rejects(listCodecs(conn, pipewire, snap, noCard), { code: 'unsupported' });

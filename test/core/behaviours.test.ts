@@ -119,6 +119,29 @@ t.test('volume, mute, codec, delay and mode: applied live and persisted', async 
   await t.rejects(rig.controller.updateSettings({ latencyMs: 0 }), { code: 'invalid' });
 });
 
+t.test('a codec the speaker plays nothing with is undone within seconds, and not tried again', async (t) => {
+  const rig = await createRig({ speakers: [PIN_SPEAKER] });
+  t.teardown(() => rig.close());
+  await rig.until(() => phaseOf(rig, PIN_SPEAKER) === 'streaming');
+  rig.world.faults.codecPlaysNothing(PIN_SPEAKER, 'sbc_xq');
+  const sink = () => rig.world.audio.speakerSinks().find((s) => s.address === PIN_SPEAKER);
+  await rig.controller.updateSpeaker(PIN_SPEAKER, { codec: 'sbc_xq' });
+  await rig.until(() => sink() === undefined, 2_000);
+  const silentFor = await rig.until(() => sink()?.codec === 'sbc' && phaseOf(rig, PIN_SPEAKER) === 'streaming', 20_000);
+  t.ok(silentFor >= 10_000 && silentFor <= 13_000, `audio back on SBC ${silentFor} ms after the switch (trial 10 s)`);
+  t.ok(rig.logs.some((l) => l.msg === 'the speaker played nothing with this codec; switching back' && l.level === 40), 'a warning in the log');
+  t.ok(rig.events.some((e) => e.type === 'error' && /played nothing with codec sbc_xq/.test(e.message)), 'and the panel is told');
+  const switches = rig.logs.filter((l) => l.msg === 'switching codec').length;
+  await rig.advance(5 * 60_000);
+  t.equal(rig.logs.filter((l) => l.msg === 'switching codec').length, switches, 'not switched to it again');
+  t.equal(sink()?.codec, 'sbc');
+  // a codec that works still switches, and passes its trial
+  await rig.controller.updateSpeaker(PIN_SPEAKER, { codec: 'aac' });
+  await rig.until(() => sink()?.codec === 'aac' && phaseOf(rig, PIN_SPEAKER) === 'streaming');
+  await rig.advance(30_000);
+  t.equal(sink()?.codec, 'aac', 'a working codec stays');
+});
+
 t.test('a failed state write: the command fails and nothing changes', async (t) => {
   const rig = await createRig({ speakers: [JUST_WORKS] });
   t.teardown(() => rig.close());

@@ -55,7 +55,7 @@ async function runCase(k: Case): Promise<{ passes: number; first: Action[]; desi
   const executor = new Executor({ bluetooth: world.bluetooth, audio: world.audio, clock, policy: DEFAULT_POLICY, logger, requestPass: () => undefined, onError: () => undefined });
   let first: Action[] | null = null;
   for (let pass = 1; pass <= MAX_PASSES + 1; pass++) {
-    const observed = observe({ bluetooth: world.bluetooth, audio: world.audio, executor, desired, now: clock.now(), lastSignalAt: clock.now(), pairing: null });
+    const observed = observe({ bluetooth: world.bluetooth, audio: world.audio, executor, desired, now: clock.now(), lastSignalAt: clock.now(), pairing: null, codecTrialMs: DEFAULT_POLICY.codecTrialMs });
     const actions = plan(desired, observed);
     first ??= actions;
     if (actions.length === 0) return { passes: pass - 1, first, desired, world };

@@ -119,9 +119,24 @@ const rows: Row[] = [
     name: 'codec preference: switch first, route after',
     desired: desiredWith([{ codec: 'aac' }]),
     observed: observedWith({ devices: [device(A, { connected: true })], sinks: [sink(A)], keepAwake: [] }),
-    expect: [{ kind: 'switch-codec', address: A, codec: 'aac' }],
+    expect: [{ kind: 'switch-codec', address: A, codec: 'aac', from: 'sbc' }],
   },
   { name: 'codec the server refused: not asked again', desired: desiredWith([{ codec: 'ldac' }]), observed: observedWith({ ...streamingA, runtimeOf: { [A]: { codecRejected: 'ldac' } } }), expect: [] },
+  {
+    name: 'codec switch on trial, sink not back yet: wait',
+    desired: desiredWith([{ codec: 'sbc_xq' }]),
+    observed: observedWith({ devices: [device(A, { connected: true })], runtimeOf: { [A]: { linkSince: NOW - 60_000, codecTrial: { codec: 'sbc_xq', from: 'sbc', since: NOW - 9_000 } } } }),
+    expect: [{ kind: 'connect', address: A, adapter: 'hci0', why: 'profile-missing' }],
+  },
+  {
+    name: 'codec switch that left the speaker without a sink for 10 s: switch back',
+    desired: desiredWith([{ codec: 'sbc_xq' }]),
+    observed: observedWith({ devices: [device(A, { connected: true })], runtimeOf: { [A]: { linkSince: NOW - 60_000, codecTrial: { codec: 'sbc_xq', from: 'sbc', since: NOW - 10_000 } } } }),
+    expect: [
+      { kind: 'connect', address: A, adapter: 'hci0', why: 'profile-missing' },
+      { kind: 'switch-codec', address: A, codec: 'sbc', from: 'sbc_xq', fallback: true },
+    ],
+  },
   {
     name: 'idle policy: no input for N minutes lets the speaker go',
     desired: desiredWith([{}], { idleDisconnectMinutes: 10 }),

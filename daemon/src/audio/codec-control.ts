@@ -9,17 +9,29 @@ import type { Connection } from './connection.js';
 import type { Snapshot } from './inventory.js';
 import { sendMessage, setCardProfile, type CardInfo } from './protocol.js';
 
-function cardOf(snap: Snapshot, speaker: SpeakerSink): CardInfo {
+/**
+ * What codec control needs of a speaker: its card, and its sink (for the sample rate) when it
+ * has one. A switch to a codec the speaker cannot play leaves the card without a sink, and
+ * switching back must still work then.
+ */
+export type CodecTarget = Pick<SpeakerSink, 'address' | 'card'> & { name?: string };
+
+function cardOf(snap: Snapshot, speaker: CodecTarget): CardInfo {
   const card = snap.cards.find((c) => c.name === speaker.card);
   if (!card) throw new BluelineError('unsupported', `speaker ${speaker.address} has no Bluetooth card, so its codec cannot be changed`);
   return card;
 }
 
-function rateOf(snap: Snapshot, speaker: SpeakerSink): number {
+function rateOf(snap: Snapshot, speaker: CodecTarget): number {
   return snap.sinks.find((s) => s.name === speaker.name)?.sampleSpec.rate ?? 48000;
 }
 
-export async function listCodecs(connection: Connection, server: AudioServerInfo, snap: Snapshot, speaker: SpeakerSink): Promise<CodecInfo[]> {
+/** The Bluetooth card of a speaker, by the address in its properties (PipeWire's, then PulseAudio's). */
+export function cardOfAddress(snap: Snapshot, address: string): CardInfo | null {
+  return snap.cards.find((c) => [c.props['api.bluez5.address'], c.props['device.string']].some((a) => a?.toUpperCase() === address)) ?? null;
+}
+
+export async function listCodecs(connection: Connection, server: AudioServerInfo, snap: Snapshot, speaker: CodecTarget): Promise<CodecInfo[]> {
   const card = cardOf(snap, speaker);
   const rate = rateOf(snap, speaker);
   if (server.kind === 'pipewire') return codecsFromCard(card, rate);
@@ -34,7 +46,7 @@ export async function listCodecs(connection: Connection, server: AudioServerInfo
   }
 }
 
-export async function switchCodec(connection: Connection, server: AudioServerInfo, snap: Snapshot, speaker: SpeakerSink, codec: string): Promise<void> {
+export async function switchCodec(connection: Connection, server: AudioServerInfo, snap: Snapshot, speaker: CodecTarget, codec: string): Promise<void> {
   const unsupported = (): BluelineError =>
     new BluelineError('unsupported', `speaker ${speaker.address} does not support ${codecName(codec)}`, { detail: codec });
   if (!/^[a-z0-9_]+$/.test(codec)) throw new BluelineError('invalid', `"${codec}" is not a codec id`);

@@ -12,7 +12,7 @@ import type { Logger } from 'pino';
 import type { BtAddress } from '../core/address.js';
 import { BluelineError } from '../core/errors.js';
 import type { ActiveRoute, AudioEvents, AudioPort, AudioServerInfo, CodecInfo, InputSource, RouteSpec, SpeakerSink } from '../core/ports.js';
-import { listCodecs, switchCodec } from './codec-control.js';
+import { cardOfAddress, listCodecs, switchCodec, type CodecTarget } from './codec-control.js';
 import { Connection, withTimeout, type ConnectionOptions } from './connection.js';
 import { inputsFrom, serverInfoFrom, speakersFrom, volumePerChannel } from './discovery.js';
 import { Inventory } from './inventory.js';
@@ -137,7 +137,7 @@ export class PulseAudio extends EventEmitter<AudioEvents> implements AudioPort {
   }
 
   async switchCodec(address: BtAddress, codec: string): Promise<void> {
-    await switchCodec(this.connection, this.requireServer(), this.inventory.snapshot, this.requireSpeaker(address), codec);
+    await switchCodec(this.connection, this.requireServer(), this.inventory.snapshot, this.codecTarget(address), codec);
     await this.inventory.refresh();
   }
 
@@ -178,6 +178,16 @@ export class PulseAudio extends EventEmitter<AudioEvents> implements AudioPort {
     const sink = this.speakerSinks().find((s) => s.address === address);
     if (!sink) throw new BluelineError('not-found', `speaker ${address} has no audio sink (is it connected?)`);
     return sink;
+  }
+
+  /** the speaker's sink, or only its card when a codec it cannot play left it without a sink */
+  private codecTarget(address: BtAddress): CodecTarget {
+    this.requireServer();
+    const sink = this.speakerSinks().find((s) => s.address === address);
+    if (sink) return sink;
+    const card = cardOfAddress(this.inventory.snapshot, address);
+    if (!card) throw new BluelineError('not-found', `speaker ${address} has no audio device (is it connected?)`);
+    return { address, card: card.name };
   }
 
   private async buildRoute(spec: RouteSpec): Promise<ActiveRoute> {

@@ -151,7 +151,7 @@ export class Controller extends EventEmitter<{ event: [BluelineEvent] }> impleme
   observe(): Observed {
     const { bluetooth, audio } = this.options;
     const now = this.clock.now();
-    return observe({ bluetooth, audio, executor: this.executor, desired: this.desired, now, lastSignalAt: this.lastSignalAt, pairing: this.pairing });
+    return observe({ bluetooth, audio, executor: this.executor, desired: this.desired, now, lastSignalAt: this.lastSignalAt, pairing: this.pairing, codecTrialMs: this.policy.codecTrialMs });
   }
 
   private async pass(): Promise<number | null> {
@@ -201,6 +201,10 @@ export class Controller extends EventEmitter<{ event: [BluelineEvent] }> impleme
       if (rt.linkSince !== null) {
         const graceEnd = rt.linkSince + this.policy.profileGraceMs;
         if (graceEnd > o.now) at = Math.min(at, graceEnd);
+      }
+      if (rt.codecTrial) {
+        const trialEnd = rt.codecTrial.since + this.policy.codecTrialMs;
+        if (trialEnd > o.now) at = Math.min(at, trialEnd);
       }
     }
     if (this.desired.settings.keepAwake) {

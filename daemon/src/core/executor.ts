@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import type { BtAddress } from './address.js';
 import { recordAttempt, recordFailure } from './backoff.js';
 import type { Clock } from './clock.js';
-import { toBluelineError, type BluelineError } from './errors.js';
+import { BluelineError, toBluelineError } from './errors.js';
 import { freshRuntime, type Action, type Policy, type SpeakerRuntime } from './model.js';
 import type { AudioPort, BluetoothPort } from './ports.js';
 
@@ -73,11 +73,23 @@ export class Executor {
           return await audio.setVolume(action.address, action.volume);
         case 'set-mute':
           return await audio.setMute(action.address, action.muted);
-        case 'switch-codec':
+        case 'switch-codec': {
+          const rt = this.runtimeOf(action.address);
+          if (action.fallback) {
+            log.warn({ address: action.address, codec: action.from, back: action.codec }, 'the speaker played nothing with this codec; switching back');
+            await audio.switchCodec(action.address, action.codec);
+            rt.codecTrial = null;
+            rt.codecRejected = action.from;
+            const error = new BluelineError('unsupported', `the speaker played nothing with codec ${action.from ?? '?'}, so blueline switched it back to ${action.codec}`);
+            this.deps.onError(error, action.address);
+            return;
+          }
           log.info({ address: action.address, codec: action.codec }, 'switching codec');
           await audio.switchCodec(action.address, action.codec);
-          this.runtimeOf(action.address).codecRejected = null;
+          rt.codecRejected = null;
+          rt.codecTrial = { codec: action.codec, from: action.from, since: this.deps.clock.now() };
           return;
+        }
         case 'set-meter':
           await audio.setMeterSource(action.source);
           this.meterSource = action.source;
@@ -94,8 +106,13 @@ export class Executor {
 
   private failed(action: Action, error: BluelineError, log: Logger): void {
     const address = 'address' in action ? action.address : action.kind === 'add-route' ? action.spec.address : undefined;
-    if (action.kind === 'switch-codec' && (error.code === 'unsupported' || error.code === 'invalid')) {
+    if (action.kind === 'switch-codec' && !action.fallback && (error.code === 'unsupported' || error.code === 'invalid')) {
       this.runtimeOf(action.address).codecRejected = action.codec;
+    }
+    // switching back failed: try again after another trial period, not on every pass
+    if (action.kind === 'switch-codec' && action.fallback) {
+      const trial = this.runtimeOf(action.address).codecTrial;
+      if (trial) trial.since = this.deps.clock.now();
     }
     const key = `${action.kind}:${address ?? ''}`;
     const repeated = this.lastFailure.get(key) === error.message;

@@ -18,14 +18,19 @@ export interface SpeakerRuntime {
   connecting: boolean;
   /** epoch ms since when the link has been up; null while down */
   linkSince: number | null;
-  /** a codec the audio server refused for this speaker: not asked again until the preference changes */
+  /** a codec the audio server refused, or the speaker played nothing with: not asked again until the preference changes */
   codecRejected: string | null;
+  /**
+   * A codec switch waiting to prove itself: the speaker must get its sink back with the new
+   * codec within Policy.codecTrialMs, or the controller switches back to `from`.
+   */
+  codecTrial: { codec: string; from: string | null; since: number } | null;
   /** the adapter it was last connected through (to tell "dongle unplugged" from "pairing gone") */
   lastAdapter: string | null;
 }
 
 export function freshRuntime(): SpeakerRuntime {
-  return { attempts: 0, nextRetryAt: null, lastError: null, refused: false, connecting: false, linkSince: null, codecRejected: null, lastAdapter: null };
+  return { attempts: 0, nextRetryAt: null, lastError: null, refused: false, connecting: false, linkSince: null, codecRejected: null, codecTrial: null, lastAdapter: null };
 }
 
 export interface Observed {
@@ -58,7 +63,8 @@ export type Action =
   | { kind: 'add-route'; spec: RouteSpec }
   | { kind: 'set-volume'; address: BtAddress; volume: number }
   | { kind: 'set-mute'; address: BtAddress; muted: boolean }
-  | { kind: 'switch-codec'; address: BtAddress; codec: string }
+  /** `from`: the codec before; `fallback`: undoing a switch the speaker played nothing with */
+  | { kind: 'switch-codec'; address: BtAddress; codec: string; from: string | null; fallback?: true }
   | { kind: 'set-meter'; source: string | null }
   | { kind: 'set-keep-awake'; addresses: BtAddress[] };
 
@@ -82,6 +88,11 @@ export interface Policy {
    * would only cost CPU and be mixed under the music.
    */
   keepAwakeAfterSilenceMs: number;
+  /**
+   * After a codec switch the speaker's sink must come back within this long; a speaker that
+   * negotiated a codec it cannot play (seen in the end-to-end lab) would otherwise stay silent.
+   */
+  codecTrialMs: number;
 }
 
-export const DEFAULT_POLICY: Policy = { profileGraceMs: 1_500, backoffBaseMs: 1_000, backoffCapMs: 30_000, resyncMs: 5_000, debounceMs: 100, stuckPassMs: 60_000, adapterAlias: null, keepAwakeAfterSilenceMs: 30_000 };
+export const DEFAULT_POLICY: Policy = { profileGraceMs: 1_500, backoffBaseMs: 1_000, backoffCapMs: 30_000, resyncMs: 5_000, debounceMs: 100, stuckPassMs: 60_000, adapterAlias: null, keepAwakeAfterSilenceMs: 30_000, codecTrialMs: 10_000 };

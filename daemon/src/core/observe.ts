@@ -19,9 +19,11 @@ export interface ObserveInput {
   now: number;
   lastSignalAt: number;
   pairing: BtAddress | null;
+  /** Policy.codecTrialMs */
+  codecTrialMs: number;
 }
 
-export function observe({ bluetooth, audio, executor, desired, now, lastSignalAt, pairing }: ObserveInput): Observed {
+export function observe({ bluetooth, audio, executor, desired, now, lastSignalAt, pairing, codecTrialMs }: ObserveInput): Observed {
   const observed: Observed = {
     now,
     bluetoothUp: bluetooth.available,
@@ -46,7 +48,18 @@ export function observe({ bluetooth, audio, executor, desired, now, lastSignalAt
       // audio up: the backoff is over. A link without audio only means the speaker is in
       // reach: try now, but keep counting, or a speaker whose profile keeps failing after our
       // own page brought the link up would be retried every few seconds, never backing off
-      const profileUp = observed.sinks.some((s) => s.address === speaker.address);
+      const sink = observed.sinks.find((s) => s.address === speaker.address);
+      const profileUp = sink !== undefined;
+      const trial = rt.codecTrial;
+      if (sink && trial) {
+        // the new codec plays: the switch passed its trial
+        if (sink.codec === trial.codec || sink.codec === null) rt.codecTrial = null;
+        // still another codec when the trial ends: the server settled on that one; do not ask again
+        else if (now - trial.since >= codecTrialMs) {
+          rt.codecRejected = trial.codec;
+          rt.codecTrial = null;
+        }
+      }
       if (profileUp && (rt.attempts > 0 || rt.lastError !== null)) recordSuccess(rt);
       else if (rt.linkSince === null) recordReachable(rt);
       rt.linkSince ??= now;

@@ -132,10 +132,17 @@ function audioActions(desired: PersistedState, observed: Observed, policy: Polic
   const switching = new Set<BtAddress>();
   for (const speaker of desired.speakers) {
     const sink = observed.sinks.find((s) => s.address === speaker.address);
-    if (!sink) continue;
     const rt = observed.runtime.get(speaker.address) ?? freshRuntime();
+    if (!sink) {
+      // a codec switch that left the speaker without a sink for too long: switch back
+      const trial = rt.codecTrial;
+      if (trial && deviceFor(speaker, observed)?.connected && observed.now - trial.since >= policy.codecTrialMs) {
+        actions.push({ kind: 'switch-codec', address: speaker.address, codec: trial.from ?? 'sbc', from: trial.codec, fallback: true });
+      }
+      continue;
+    }
     if (speaker.codec !== null && sink.codec !== null && sink.codec !== speaker.codec && rt.codecRejected !== speaker.codec) {
-      actions.push({ kind: 'switch-codec', address: speaker.address, codec: speaker.codec });
+      actions.push({ kind: 'switch-codec', address: speaker.address, codec: speaker.codec, from: sink.codec });
       switching.add(speaker.address);
       continue; // the sink is rebuilt by the switch; volume and routes follow on the next pass
     }

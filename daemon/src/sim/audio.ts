@@ -109,6 +109,8 @@ export class SimAudio extends EventEmitter<AudioEvents> implements AudioPort {
     for (const [address, link] of this.radio.links) {
       if (!link.a2dp || this.switching.has(address)) continue;
       const speaker = this.radio.speakers.get(address);
+      const codec = this.codecs.get(address) ?? speaker?.spec.codecs[0] ?? 'sbc';
+      if (speaker?.silentCodecs.has(codec)) continue; // negotiated, yet no sink (faults.codecPlaysNothing)
       out.push({
         name: simSinkName(address),
         address,
@@ -117,7 +119,7 @@ export class SimAudio extends EventEmitter<AudioEvents> implements AudioPort {
         channels: 2,
         volume: [...(this.volumes.get(address) ?? [1, 1])],
         muted: this.mutes.get(address) ?? false,
-        codec: this.codecs.get(address) ?? speaker?.spec.codecs[0] ?? 'sbc',
+        codec,
       });
     }
     return out;
@@ -169,11 +171,14 @@ export class SimAudio extends EventEmitter<AudioEvents> implements AudioPort {
 
   /** like PipeWire's profile switch: the sink goes away and comes back, taking its routes with it */
   async switchCodec(address: BtAddress, codec: string): Promise<void> {
-    const sink = this.requireSink(address);
-    if (!(this.radio.speakers.get(address)?.spec.codecs ?? []).includes(codec)) {
+    this.requireUp();
+    // the card, not the sink: a codec the speaker cannot play leaves it without a sink
+    if (!this.radio.links.get(address)?.a2dp) throw new BluelineError('not-found', `No speaker ${address}`);
+    const speaker = this.radio.speakers.get(address);
+    if (!(speaker?.spec.codecs ?? []).includes(codec)) {
       throw new BluelineError('unsupported', `This speaker does not support ${CODEC_NAMES[codec]?.name ?? codec}`);
     }
-    if (sink.codec === codec) return;
+    if ((this.codecs.get(address) ?? speaker?.spec.codecs[0] ?? 'sbc') === codec && !this.switching.has(address)) return;
     this.switching.add(address);
     this.pruneRoutes();
     this.emit('changed');

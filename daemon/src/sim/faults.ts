@@ -101,6 +101,12 @@ export class SimFaults {
     this.radio.setLink(address, null);
   }
 
+  /** the speaker offers this codec, but switching to it leaves no sink (seen in the end-to-end lab with SBC-XQ) */
+  codecPlaysNothing(address: BtAddress, codec: string): void {
+    this.radio.speakers.get(address)?.silentCodecs.add(codec);
+    this.radio.touch();
+  }
+
   /** the Echo starts or stops talking (drives the level meter and the idle policy) */
   echoTalking(talking: boolean): void {
     this.radio.echoTalking = talking;

@@ -15,6 +15,8 @@ export interface SimSpeaker {
   refusePairing: boolean;
   /** the speaker dropped its key for us: connecting fails with an authentication error */
   lostKey: boolean;
+  /** codecs it offers but plays nothing with (faults.codecPlaysNothing) */
+  silentCodecs: Set<string>;
 }
 
 export interface SimLink {
@@ -34,7 +36,7 @@ export class SimRadio extends EventEmitter<{ changed: [] }> {
 
   constructor(speakers: SimSpeakerSpec[], adapters: SimAdapterSpec[]) {
     super();
-    for (const spec of speakers) this.speakers.set(spec.address, { spec, powered: true, inRange: true, refusePairing: false, lostKey: false });
+    for (const spec of speakers) this.speakers.set(spec.address, { spec, powered: true, inRange: true, refusePairing: false, lostKey: false, silentCodecs: new Set() });
     for (const spec of adapters) {
       this.adapters.set(spec.id, { spec, plugged: true });
       this.pairings.set(spec.id, new Set());
