@@ -5,7 +5,7 @@
  * (diagnostic: proves the lab, never counts as a scenario passing).
  * Options: --plumbing, --only 1,3, --results DIR, --tx-bluez stock|newer.
  */
-import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -154,6 +154,8 @@ async function main(): Promise<number> {
       await collectCapture(guest, out).catch((err: Error) => say(`${guest.role}: no btmon capture: ${err.message}`));
       const cores = await collectCores(guest, out).catch((err: Error) => { say(`${guest.role}: cores not collected: ${err.message}`); return []; });
       for (const core of cores) say(`${guest.role}: ${core.executable} crashed (core in the results):\n${core.backtrace.split('\n').slice(0, 6).join('\n')}`);
+      const oopses = kernelOopses(join(out, `${guest.role}-console.log`));
+      if (oopses.length) say(`${guest.role}: the guest kernel oopsed ${oopses.length}× (${[...new Set(oopses)].join('; ')}): see ${guest.role}-console.log`);
       const restarts = await guest.restarts().catch(() => ({}));
       if (Object.keys(restarts).length) say(`${guest.role}: restarted after a crash: ${Object.entries(restarts).map(([n, c]) => `${n} ×${c}`).join(', ')}`);
     }
@@ -167,6 +169,26 @@ async function main(): Promise<number> {
 }
 
 /** Which guest processes used the CPU (the emulated machines run at a fraction of real speed). */
+/**
+ * Kernel BUGs and oopses in a guest's console, each as "process: first frame of the call trace".
+ * A process killed by one looks like a crash (SIGSEGV, no core) from the outside.
+ */
+function kernelOopses(consoleLog: string): string[] {
+  if (!existsSync(consoleLog)) return [];
+  const lines = readFileSync(consoleLog, 'latin1').split('\n');
+  const found: string[] = [];
+  lines.forEach((line, i) => {
+    if (!/\] (kernel BUG at|BUG: unable to handle|general protection fault)/.test(line)) return;
+    const window = lines.slice(i, i + 40);
+    const comm = window.map((l) => /Comm: (\S+)/.exec(l)?.[1]).find(Boolean) ?? '?';
+    const trace = window.findIndex((l) => l.includes('Call Trace:'));
+    // the first reliable frame (those marked "?" are guesses from the stack)
+    const frame = trace < 0 ? '?' : window.slice(trace + 1).map((l) => /\]\s+([a-z_][a-z_0-9.]*)\+0x/.exec(l)?.[1]).find(Boolean) ?? '?';
+    found.push(`${comm}: ${frame}`);
+  });
+  return found;
+}
+
 async function snapshotLoad(tx: GuestClient, spk: GuestClient, scenarioId: number): Promise<void> {
   for (const guest of [tx, spk]) {
     const top = await guest.run(['top', '-b', '-n', '1', '-w', '200'], 20_000).catch((err: Error) => ({ stdout: err.message }));

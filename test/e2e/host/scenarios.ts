@@ -227,11 +227,21 @@ export const scenarios: Scenario[] = [
           note: "only one codec: Debian 12's bluez-alsa 4.0 decodes SBC only as an A2DP sink (no aptX/AAC/LDAC decoders packaged), so there is nothing to switch to",
         };
       }
+      const switched = hostMonoMs();
       await ctx.driver.switchCodec(address, other);
-      const now = await ctx.driver.activeCodec(address);
+      // the sink goes away and comes back with the new codec; blueline switches back after 10 s
+      // when it does not (docs/controller.md), so wait long enough to see either
+      await new Promise((r) => setTimeout(r, 2000));
+      await ctx.driver.waitStreaming(address, 60_000).catch(() => undefined);
+      const streamingAfterS = round((hostMonoMs() - switched) / 1000);
+      const now = await ctx.driver.activeCodec(address).catch(() => null);
       const [t] = await tone(ctx, 's6', [0], 5);
       const heard = t!.onsetFrame >= 0 && nearTone(t!.frequencyHz);
-      return { verdict: now === other && heard ? 'pass' : 'fail', figures: { codecs: codecs.join(','), from: active ?? 'none', to: now ?? 'none', frequencyHz: round(t!.frequencyHz, 2) } };
+      const figures = { codecs: codecs.join(','), from: active ?? 'none', to: now ?? 'none', streamingAfterS, frequencyHz: round(t!.frequencyHz, 2) };
+      if (now === active && now !== other && heard) {
+        return { verdict: 'fail', figures, note: `the speaker played nothing with ${other}: blueline switched it back to ${active} and the tone arrives again` };
+      }
+      return { verdict: now === other && heard ? 'pass' : 'fail', figures };
     },
   },
 ];
