@@ -248,7 +248,12 @@ export const scenarios: Scenario[] = [
       const heard = t!.onsetFrame >= 0 && nearTone(t!.frequencyHz);
       const figures = { codecs: codecs.join(','), from: active ?? 'none', to: now ?? 'none', streamingAfterS, frequencyHz: round(t!.frequencyHz, 2), tries };
       if (now === active && now !== other && heard) {
-        return { verdict: 'fail', figures, note: `the speaker played nothing with ${other}: blueline switched it back to ${active} and the tone arrives again` };
+        // what Debian's packages allow: the emulated speaker decodes SBC only (docs/testing.md)
+        return {
+          verdict: 'xfail',
+          figures,
+          note: `Debian 12's bluez-alsa 4.0 decodes SBC only; the second codec PipeWire offers for it (${other}) plays nothing on it, so blueline switched it back to ${active} and the tone arrives again`,
+        };
       }
       return { verdict: now === other && heard ? 'pass' : 'fail', figures };
     },
