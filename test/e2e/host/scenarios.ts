@@ -184,30 +184,8 @@ export const scenarios: Scenario[] = [
       return faultAndResume(ctx, 's4', () => restartBluetoothd(ctx.audio.tx, ctx.txBluetoothd, true), 0);
     },
   },
-  {
-    id: 5,
-    name: 'two speakers mirrored: both hear the tone; skew',
-    async run(ctx) {
-      await ctx.driver.setMirror();
-      await ctx.driver.addSpeaker(speaker(ctx, 1).address);
-      await ctx.driver.waitStreaming(speaker(ctx, 0).address, 60_000);
-      const tones = await tone(ctx, 's5', [0, 1], 6);
-      const verdicts = tones.map((t) => toneVerdict(t, 6));
-      const devices = [0, 1].map((i) => speakerPcm(speaker(ctx, i).hci, ctx.txAddress));
-      const clicks = await playAndRecord(ctx.audio, 's5-clicks', `clicks:-:${CLICK_AMP}`, 9, devices);
-      const [a, b] = clicks.recordings.map((r) => receivedClicks(r, ctx.audio.spk));
-      const skews = (a ?? []).map((t) => (b ?? []).reduce((best, u) => (Math.abs(u - t) < Math.abs(best) ? u - t : best), Infinity)).filter((d) => Math.abs(d) < 500);
-      const heard = tones.every((t) => t.onsetFrame >= 0 && nearTone(t.frequencyHz));
-      return {
-        verdict: heard && skews.length >= 3 ? 'pass' : 'fail',
-        figures: {
-          spk1Hz: verdicts[0]?.figures.frequencyHz ?? 0, spk1Db: verdicts[0]?.figures.levelDb ?? 0, spk1MaxGapMs: verdicts[0]?.figures.maxGapMs ?? 0,
-          spk2Hz: verdicts[1]?.figures.frequencyHz ?? 0, spk2Db: verdicts[1]?.figures.levelDb ?? 0, spk2MaxGapMs: verdicts[1]?.figures.maxGapMs ?? 0,
-          skewMedianMs: round(median(skews)), skewClicks: skews.length,
-        },
-      };
-    },
-  },
+  // 6 runs before 5: five adds a second speaker, and on Debian 12's kernel that wrecks the
+  // transmitter's bluetoothd (docs/testing.md), which would leave 6 nothing to test
   {
     id: 6,
     name: 'codec list and switch',
@@ -256,6 +234,30 @@ export const scenarios: Scenario[] = [
         };
       }
       return { verdict: now === other && heard ? 'pass' : 'fail', figures };
+    },
+  },
+  {
+    id: 5,
+    name: 'two speakers mirrored: both hear the tone; skew',
+    async run(ctx) {
+      await ctx.driver.setMirror();
+      await ctx.driver.addSpeaker(speaker(ctx, 1).address);
+      await ctx.driver.waitStreaming(speaker(ctx, 0).address, 60_000);
+      const tones = await tone(ctx, 's5', [0, 1], 6);
+      const verdicts = tones.map((t) => toneVerdict(t, 6));
+      const devices = [0, 1].map((i) => speakerPcm(speaker(ctx, i).hci, ctx.txAddress));
+      const clicks = await playAndRecord(ctx.audio, 's5-clicks', `clicks:-:${CLICK_AMP}`, 9, devices);
+      const [a, b] = clicks.recordings.map((r) => receivedClicks(r, ctx.audio.spk));
+      const skews = (a ?? []).map((t) => (b ?? []).reduce((best, u) => (Math.abs(u - t) < Math.abs(best) ? u - t : best), Infinity)).filter((d) => Math.abs(d) < 500);
+      const heard = tones.every((t) => t.onsetFrame >= 0 && nearTone(t.frequencyHz));
+      return {
+        verdict: heard && skews.length >= 3 ? 'pass' : 'fail',
+        figures: {
+          spk1Hz: verdicts[0]?.figures.frequencyHz ?? 0, spk1Db: verdicts[0]?.figures.levelDb ?? 0, spk1MaxGapMs: verdicts[0]?.figures.maxGapMs ?? 0,
+          spk2Hz: verdicts[1]?.figures.frequencyHz ?? 0, spk2Db: verdicts[1]?.figures.levelDb ?? 0, spk2MaxGapMs: verdicts[1]?.figures.maxGapMs ?? 0,
+          skewMedianMs: round(median(skews)), skewClicks: skews.length,
+        },
+      };
     },
   },
 ];
