@@ -34,9 +34,9 @@ export function recordReachable(rt: SpeakerRuntime): void {
 }
 
 /**
- * A connect call that returned without error. It only counts once its effect is seen (link up,
- * sink present: observe.ts resets the backoff then), so a call that "succeeds" without a link
- * (BlueZ answering for a profile it thinks is up) is retried with backoff, not on every pass.
+ * A connect call that returned without error. It only counts once its effect is seen (the sink
+ * present: observe.ts resets the backoff then), so a call that "succeeds" without audio (BlueZ
+ * answering for a profile it thinks is up) is retried with backoff, not on every pass.
  */
 export function recordAttempt(rt: SpeakerRuntime, now: number, policy: Policy): void {
   rt.lastError = null;
