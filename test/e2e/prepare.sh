@@ -26,8 +26,8 @@ fi
 # LAB_GUEST_KERNEL=trixie takes Debian 13's (6.12) instead. Why both: Debian 12's kernel hits a
 # list corruption in hci_chan_del (kernel BUG, lib/list_debug.c) when bluetoothd closes an
 # L2CAP socket after a dropped link, which kills the transmitter's bluetoothd over and over in
-# scenario 5; Debian 13's boots and pairs, but its A2DP stream stalls after ~3 s in this lab
-# (not yet understood). docs/testing.md has both.
+# scenario 5; 6.12 kernels (Debian 13, bookworm-backports) boot and pair, but the A2DP stream
+# carries silence and nearly stalls in this lab (not yet understood). docs/testing.md has both.
 guest_kernel=${LAB_GUEST_KERNEL:-host}
 if [ ! -f "$cache/kernel/.done" ] || [ "$(cat "$cache/kernel/.source" 2>/dev/null)" != "$guest_kernel" ]; then
   apt_opts=()
