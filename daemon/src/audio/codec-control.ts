@@ -6,6 +6,7 @@ import { BluelineError } from '../core/errors.js';
 import type { AudioServerInfo, CodecInfo, SpeakerSink } from '../core/ports.js';
 import { bluezMessagePath, codecName, codecsFromCard, codecsFromMessages, profileForCodec } from './codecs.js';
 import type { Connection } from './connection.js';
+import { speakerAddress } from './discovery.js';
 import type { Snapshot } from './inventory.js';
 import { sendMessage, setCardProfile, type CardInfo } from './protocol.js';
 
@@ -26,9 +27,9 @@ function rateOf(snap: Snapshot, speaker: CodecTarget): number {
   return snap.sinks.find((s) => s.name === speaker.name)?.sampleSpec.rate ?? 48000;
 }
 
-/** The Bluetooth card of a speaker, by the address in its properties (PipeWire's, then PulseAudio's). */
+/** The Bluetooth card of a speaker, by the address read the same way as a speaker sink's. */
 export function cardOfAddress(snap: Snapshot, address: string): CardInfo | null {
-  return snap.cards.find((c) => [c.props['api.bluez5.address'], c.props['device.string']].some((a) => a?.toUpperCase() === address)) ?? null;
+  return snap.cards.find((c) => c.name.startsWith('bluez_card.') && speakerAddress(c) === address) ?? null;
 }
 
 export async function listCodecs(connection: Connection, server: AudioServerInfo, snap: Snapshot, speaker: CodecTarget): Promise<CodecInfo[]> {

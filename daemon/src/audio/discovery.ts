@@ -63,7 +63,7 @@ export function inputsFrom(sources: DeviceEntry[]): InputSource[] {
 }
 
 /** The speaker's address: PipeWire's api.bluez5.address, PulseAudio's device.string, else the sink name. */
-export function speakerAddress(d: DeviceEntry): BtAddress | undefined {
+export function speakerAddress(d: Pick<DeviceEntry, 'name' | 'props'>): BtAddress | undefined {
   for (const candidate of [d.props['api.bluez5.address'], d.props['device.string']]) {
     if (candidate && isBtAddress(candidate.toUpperCase())) return candidate.toUpperCase();
   }

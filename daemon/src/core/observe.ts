@@ -49,7 +49,6 @@ export function observe({ bluetooth, audio, executor, desired, now, lastSignalAt
       // reach: try now, but keep counting, or a speaker whose profile keeps failing after our
       // own page brought the link up would be retried every few seconds, never backing off
       const sink = observed.sinks.find((s) => s.address === speaker.address);
-      const profileUp = sink !== undefined;
       const trial = rt.codecTrial;
       if (sink && trial) {
         // the new codec plays: the switch passed its trial
@@ -60,7 +59,7 @@ export function observe({ bluetooth, audio, executor, desired, now, lastSignalAt
           rt.codecTrial = null;
         }
       }
-      if (profileUp && (rt.attempts > 0 || rt.lastError !== null)) recordSuccess(rt);
+      if (sink && (rt.attempts > 0 || rt.lastError !== null)) recordSuccess(rt);
       else if (rt.linkSince === null) recordReachable(rt);
       rt.linkSince ??= now;
     } else {

@@ -109,7 +109,7 @@ export class SimAudio extends EventEmitter<AudioEvents> implements AudioPort {
     for (const [address, link] of this.radio.links) {
       if (!link.a2dp || this.switching.has(address)) continue;
       const speaker = this.radio.speakers.get(address);
-      const codec = this.codecs.get(address) ?? speaker?.spec.codecs[0] ?? 'sbc';
+      const codec = this.codecOf(address);
       if (speaker?.silentCodecs.has(codec)) continue; // negotiated, yet no sink (faults.codecPlaysNothing)
       out.push({
         name: simSinkName(address),
@@ -169,6 +169,11 @@ export class SimAudio extends EventEmitter<AudioEvents> implements AudioPort {
     return ids.map((id) => ({ id, name: CODEC_NAMES[id]?.name ?? id.toUpperCase(), active: id === sink.codec, bitrateKbps: CODEC_NAMES[id]?.bitrateKbps ?? null }));
   }
 
+  /** the codec the speaker's card is set to: the last switch, else the speaker's first */
+  private codecOf(address: BtAddress): string {
+    return this.codecs.get(address) ?? this.radio.speakers.get(address)?.spec.codecs[0] ?? 'sbc';
+  }
+
   /** like PipeWire's profile switch: the sink goes away and comes back, taking its routes with it */
   async switchCodec(address: BtAddress, codec: string): Promise<void> {
     this.requireUp();
@@ -178,7 +183,7 @@ export class SimAudio extends EventEmitter<AudioEvents> implements AudioPort {
     if (!(speaker?.spec.codecs ?? []).includes(codec)) {
       throw new BluelineError('unsupported', `This speaker does not support ${CODEC_NAMES[codec]?.name ?? codec}`);
     }
-    if ((this.codecs.get(address) ?? speaker?.spec.codecs[0] ?? 'sbc') === codec && !this.switching.has(address)) return;
+    if (this.codecOf(address) === codec && !this.switching.has(address)) return;
     this.switching.add(address);
     this.pruneRoutes();
     this.emit('changed');

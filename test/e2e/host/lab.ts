@@ -171,7 +171,6 @@ async function main(): Promise<number> {
   return summarise(results);
 }
 
-/** Which guest processes used the CPU (the emulated machines run at a fraction of real speed). */
 /**
  * A scenario that failed while a guest's kernel hit the hci_chan_del list corruption (Debian
  * 12's 6.1; the bluetoothd closing the socket dies with every hit, on the speakers' side too)
@@ -205,6 +204,7 @@ function kernelOopses(consoleLog: string): string[] {
   return found;
 }
 
+/** Which guest processes used the CPU (the emulated machines run at a fraction of real speed), and the audio graph. */
 async function snapshotLoad(tx: GuestClient, spk: GuestClient, scenarioId: number): Promise<void> {
   for (const guest of [tx, spk]) {
     const top = await guest.run(['top', '-b', '-n', '1', '-w', '200'], 20_000).catch((err: Error) => ({ stdout: err.message }));

@@ -44,6 +44,11 @@ interface HeardTone extends AirToneFigures {
   playback: PlayedTone;
 }
 
+/** The tone reached the speaker's radio at all, at its frequency. */
+function isHeard(t: HeardTone): boolean {
+  return t.onsetFrame >= 0 && nearTone(t.frequencyHz);
+}
+
 /**
  * Verdict on what reached the speaker's radio (see air.ts): a gap is silence in the decoded
  * stream or audio missing from it. Arrival jitter is reported, not judged: it is the emulated
@@ -217,13 +222,13 @@ export const scenarios: Scenario[] = [
       // recovers within seconds, so a tone lost to that gets one more try
       let [t] = await tone(ctx, 's6', [0], 5);
       let tries = 1;
-      if (!(t!.onsetFrame >= 0 && nearTone(t!.frequencyHz))) {
+      if (!isHeard(t!)) {
         await new Promise((r) => setTimeout(r, 5000));
         await ctx.driver.waitStreaming(address, 60_000).catch(() => undefined);
         [t] = await tone(ctx, 's6b', [0], 5);
         tries = 2;
       }
-      const heard = t!.onsetFrame >= 0 && nearTone(t!.frequencyHz);
+      const heard = isHeard(t!);
       const figures = { codecs: codecs.join(','), from: active ?? 'none', to: now ?? 'none', streamingAfterS, frequencyHz: round(t!.frequencyHz, 2), tries };
       if (now === active && now !== other && heard) {
         // what Debian's packages allow: the emulated speaker decodes SBC only (docs/testing.md)
@@ -249,7 +254,7 @@ export const scenarios: Scenario[] = [
       const clicks = await playAndRecord(ctx.audio, 's5-clicks', `clicks:-:${CLICK_AMP}`, 9, devices);
       const [a, b] = clicks.recordings.map((r) => receivedClicks(r, ctx.audio.spk));
       const skews = (a ?? []).map((t) => (b ?? []).reduce((best, u) => (Math.abs(u - t) < Math.abs(best) ? u - t : best), Infinity)).filter((d) => Math.abs(d) < 500);
-      const heard = tones.every((t) => t.onsetFrame >= 0 && nearTone(t.frequencyHz));
+      const heard = tones.every(isHeard);
       return {
         verdict: heard && skews.length >= 3 ? 'pass' : 'fail',
         figures: {

@@ -41,7 +41,8 @@ export async function collectCores(guest: GuestClient, out: string): Promise<{ e
   const cores = [];
   for (const path of found.split('\n').filter(Boolean)) {
     const name = path.slice('/tmp/'.length);
-    const executable = name.split('.')[1]!.replaceAll('!', '/');
+    // core.<path>.<pid>: the path may hold dots of its own (python3.11)
+    const executable = name.slice('core.'.length, name.lastIndexOf('.')).replaceAll('!', '/');
     const target = join(out, `${guest.role}-${name}`);
     await guest.runOk(['cp', path, target], 120_000);
     await guest.runOk(['rm', '-f', path]);
